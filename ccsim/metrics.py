@@ -1,0 +1,174 @@
+"""From per-replication accumulators to the figures a planner reads, each with a 95% interval.
+
+Pure functions over ``ReplicationStats``: no simulation happens here. A figure is computed per
+replication (for the day and per interval), then the replications are summarised by a mean and a
+Student-t 95% confidence interval. Ratios for the day are ratios of day totals (service level =
+all answered within T over all offered), not means of interval ratios.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import stats as sps
+
+from .model.tally import ReplicationStats, histogram_quantile
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over replications with its 95% confidence interval (None where undefined)."""
+
+    mean: float | None
+    lo: float | None
+    hi: float | None
+    n: int
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean, "ci95": [self.lo, self.hi]}
+
+    @property
+    def half_width(self) -> float | None:
+        return None if self.hi is None or self.lo is None else (self.hi - self.lo) / 2
+
+
+def _clean(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
+    """Mean and t-interval of per-replication values, ignoring replications where it is undefined
+    (an interval with no answered contact has no ASA)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return Estimate(None, None, None, 0)
+    mean = float(v.mean())
+    if n == 1:
+        return Estimate(mean, None, None, 1)
+    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> list[Estimate]:
+    """``estimate`` for each column of a (replications, k) array."""
+    return [estimate(values[:, j], confidence) for j in range(values.shape[1])]
+
+
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How one named figure is computed from accumulators, per interval and for the day.
+
+    ``per_interval`` and ``per_day`` take the stacked counters (arrays shaped
+    (replications, types, intervals)) and return (replications, types, intervals) and
+    (replications, types) arrays.
+    """
+
+    name: str
+    unit: str
+    per_interval: Callable[[dict], np.ndarray]
+    per_day: Callable[[dict], np.ndarray]
+    description: str
+
+
+def _count(key: str, description: str, unit: str = "contacts") -> Metric:
+    return Metric(key, unit, lambda c: c[key], lambda c: c[key].sum(-1), description)
+
+
+def _ratio(name: str, num: str, den: str, unit: str, description: str) -> Metric:
+    return Metric(
+        name,
+        unit,
+        lambda c: _div(c[num], c[den]),
+        lambda c: _div(c[num].sum(-1), c[den].sum(-1)),
+        description,
+    )
+
+
+def _quantile(name: str, q: float, description: str) -> Metric:
+    return Metric(
+        name,
+        "seconds",
+        lambda c: histogram_quantile(c["wait_hist"], q),
+        lambda c: histogram_quantile(c["wait_hist"].sum(-2), q),
+        description,
+    )
+
+
+#: Contact-type metrics in the order reports show them. Names are public (JSON keys, CSV columns).
+TYPE_METRICS: list[Metric] = [
+    _count("offered", "contacts that arrived (every attempt)"),
+    _count("answered", "contacts an agent took"),
+    _count("abandoned", "contacts that hung up before an agent took them"),
+    _ratio("service_level", "within_sl", "sl_base", "share", "answered within T over the service-level base (offered by default)"),
+    _ratio("asa_seconds", "wait_answered_sum", "answered", "seconds", "average speed of answer: mean wait of answered contacts"),
+    _ratio("mean_wait_seconds", "wait_all_sum", "offered", "seconds", "mean time in queue over all offered contacts, abandoners included"),
+    _quantile("wait_p90_seconds", 0.9, "90th percentile of time in queue over all offered contacts"),
+    _ratio("abandon_rate", "abandoned", "offered", "share", "abandoned over offered"),
+    Metric(
+        "max_queue",
+        "contacts",
+        lambda c: c["max_queue"],
+        lambda c: c["max_queue"].max(-1),
+        "longest queue seen",
+    ),
+    Metric(
+        "mean_queue",
+        "contacts",
+        lambda c: c["queue_area"] / c["interval_s"],
+        lambda c: c["queue_area"].sum(-1) / (c["interval_s"] * c["queue_area"].shape[-1]),
+        "time-average number waiting",
+    ),
+]
+
+POOL_METRICS: list[Metric] = [
+    _ratio("occupancy", "busy_area", "staffed_area", "share", "busy agent time over staffed agent time"),
+    Metric(
+        "agents",
+        "agents",
+        lambda c: c["staffed_area"] / c["interval_s"],
+        lambda c: c["staffed_area"].sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
+        "mean agents present (staffed)",
+    ),
+]
+
+
+def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s: float) -> tuple[dict, dict]:
+    """Stack replications into (R, types, intervals) arrays, adding the service-level base."""
+    c = {k: np.stack([r.counters[k] for r in reps]) for k in reps[0].counters}
+    base = np.empty_like(c["offered"])
+    for k, how in enumerate(sl_bases):
+        if how == "answered":
+            base[:, k] = c["answered"][:, k]
+        elif how == "excluding_short_abandons":
+            base[:, k] = c["offered"][:, k] - c["short_abandoned"][:, k]
+        else:
+            base[:, k] = c["offered"][:, k]
+    c["sl_base"] = base
+    c["wait_hist"] = np.stack([r.wait_hist for r in reps])
+    c["interval_s"] = interval_s
+    p = {k: np.stack([r.pool_levels[k] for r in reps]) for k in reps[0].pool_levels}
+    p["interval_s"] = interval_s
+    return c, p
+
+
+def summarise(metrics: list[Metric], stacked: dict, names: list[str]) -> tuple[dict, dict]:
+    """(by name -> metric -> day Estimate, by name -> metric -> list of interval Estimates)."""
+    day: dict[str, dict[str, Estimate]] = {n: {} for n in names}
+    intervals: dict[str, dict[str, list[Estimate]]] = {n: {} for n in names}
+    for m in metrics:
+        per_day = m.per_day(stacked)
+        per_int = m.per_interval(stacked)
+        for k, name in enumerate(names):
+            day[name][m.name] = estimate(per_day[:, k])
+            intervals[name][m.name] = estimate_columns(per_int[:, k])
+    return day, intervals

@@ -1,0 +1,367 @@
+"""The contact-center model on the SimPy kernel, driven by callbacks rather than processes.
+
+Why callbacks: a SimPy process per customer costs a generator, a Process event and an
+Initialize event per contact, and ``req | timeout`` conditions for abandonment add more. Here a
+contact is one small object that is *itself* the event of its abandonment timer, an agent is
+itself the event of its service completion, and each arrival stream reuses one event object.
+That keeps the engine at a few hundred thousand contacts per second while the routing rules stay
+readable below. SimPy remains the kernel: ``env.schedule`` orders everything, ``env.run`` drives.
+
+Routing rules (issue 2): an arriving contact takes the longest-idle eligible agent; a freed agent
+takes the oldest waiting contact of its best skill level with anyone waiting. Abandonment timers
+are cancelled lazily: a timer that fires for a contact already answered does nothing, and an
+answered or abandoned contact left in a queue is skipped when it reaches the head.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+from ..scenario import Scenario
+from . import streams
+from .tally import ReplicationStats, Tally
+
+WAITING, SERVED, ABANDONED = 0, 1, 2
+INF = float("inf")
+
+
+class _Wake:
+    """The least an object needs to be a SimPy event: ``callbacks`` and ``_ok``."""
+
+    __slots__ = ("callbacks", "target")
+    _ok = True
+
+    def __init__(self, target):
+        self.target = target
+        self.callbacks = None
+
+
+class Contact:
+    """A contact in the system; it doubles as the event of its own abandonment timer."""
+
+    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "callbacks")
+    _ok = True
+
+    def __init__(self, kind: int, arrived: float, slot: int, handle: float, patience: float):
+        self.kind = kind
+        self.arrived = arrived
+        self.slot = slot
+        self.handle = handle
+        self.patience = patience
+        self.state = WAITING
+
+
+class Agent:
+    """An agent; it doubles as the event of the end of its current contact."""
+
+    __slots__ = ("pool", "idle_since", "contact", "callbacks")
+    _ok = True
+
+    def __init__(self, pool: "Pool"):
+        self.pool = pool
+        self.idle_since = 0.0
+        self.contact = None
+
+
+class Pool:
+    """Agents with the same skills; ``free`` is ordered by idle time, longest idle first."""
+
+    __slots__ = ("index", "name", "free", "staffed", "busy", "pending_leave", "t_last", "skill_groups", "staffing")
+
+    def __init__(self, index: int, name: str, skill_groups: list[list[int]], staffing: list[int]):
+        self.index = index
+        self.name = name
+        self.free: deque[Agent] = deque()
+        self.staffed = 0  # agents present, busy or idle, including those finishing before leaving
+        self.busy = 0
+        self.pending_leave = 0  # busy agents who leave when their contact ends
+        self.t_last = 0.0
+        self.skill_groups = skill_groups  # contact-type indices grouped by skill level, best first
+        self.staffing = staffing
+
+
+class Engine:
+    """One replication of one scenario: build with a scenario and a replication index, call ``run``."""
+
+    def __init__(self, scenario: Scenario, replication: int):
+        self.scenario = sc = scenario
+        self.replication = replication
+        self.env = simpy.Environment()
+        hz = sc.horizon
+        self.n = hz.n_intervals
+        self.interval_s = hz.interval_s
+        self.warmup_s = sc.warmup_minutes * 60.0
+        self.close_s = self.warmup_s + hz.length_s
+        names = sc.type_names
+        self.tally = Tally(len(names), len(sc.agent_pools), self.n + 2)
+        self.slot = 0
+        seed = sc.seed
+
+        busy = 1.0
+        if sc.busyness is not None:
+            shape = sc.busyness.shape
+            busy = float(streams.generator(seed, replication, "busyness").gamma(shape, 1.0 / shape))
+        self.busyness = busy
+
+        self.queues: list[deque[Contact]] = [deque() for _ in names]
+        self.waiting = [0] * len(names)
+        self.q_last = [0.0] * len(names)
+        self.sl_seconds = [ct.service_level.seconds for ct in sc.contact_types.values()]
+        self.short_abandon_s = [ct.service_level.short_abandon_seconds for ct in sc.contact_types.values()]
+        self.handle_draw = [
+            streams.draws(ct.handle_time, streams.generator(seed, replication, "handle", name))
+            for name, ct in sc.contact_types.items()
+        ]
+        self.patience_draw = [
+            streams.draws(ct.patience, streams.generator(seed, replication, "patience", name)) if ct.patience else None
+            for name, ct in sc.contact_types.items()
+        ]
+        self.arrival_iters = [
+            self._arrival_times(ct.arrivals.rates_per_s(hz), streams.generator(seed, replication, "arrivals", name))
+            for name, ct in sc.contact_types.items()
+        ]
+
+        index = {name: k for k, name in enumerate(names)}
+        self.pools: list[Pool] = []
+        self.pools_for: list[list[Pool]] = [[] for _ in names]
+        for p, (pname, pool_cfg) in enumerate(sc.agent_pools.items()):
+            levels = pool_cfg.skill_levels
+            groups = [[index[s] for s in levels if levels[s] == lv] for lv in sorted(set(levels.values()))]
+            pool = Pool(p, pname, groups, pool_cfg.staffing(self.n))
+            self.pools.append(pool)
+            for s in levels:
+                self.pools_for[index[s]].append(pool)
+
+        # Shared callback tuples: SimPy iterates an event's callbacks and then drops the reference,
+        # so one immutable tuple per handler serves every event of that kind without allocation.
+        self._cb_arrival = (self._on_arrival,)
+        self._cb_abandon = (self._on_abandon,)
+        self._cb_end = (self._on_service_end,)
+        self._cb_boundary = (self._on_boundary,)
+
+    # --- arrivals -------------------------------------------------------------------------
+
+    def _arrival_times(self, rates_per_s: list[float], rng: np.random.Generator):
+        """Piecewise-constant Poisson arrivals: a Poisson count per interval, placed uniformly.
+
+        Generated one interval at a time so memory does not grow with the horizon.
+        """
+        chunks = []
+        if self.warmup_s > 0:
+            chunks.append((0.0, self.warmup_s, rates_per_s[0]))
+        chunks += [(self.warmup_s + i * self.interval_s, self.interval_s, r) for i, r in enumerate(rates_per_s)]
+        for start, length, rate in chunks:
+            count = rng.poisson(rate * self.busyness * length)
+            if count:
+                yield from np.sort(rng.uniform(start, start + length, count)).tolist()
+
+    def _on_arrival(self, event: _Wake) -> None:
+        kind = event.target
+        env = self.env
+        now = env._now
+        patience_draw = self.patience_draw[kind]
+        contact = Contact(kind, now, self.slot, self.handle_draw[kind](), patience_draw() if patience_draw else INF)
+        self.tally.type_counters["offered"][kind][self.slot] += 1
+        self.offer(contact)
+        nxt = next(self.arrival_iters[kind], None)
+        if nxt is not None:
+            event.callbacks = self._cb_arrival
+            env.schedule(event, NORMAL, nxt - now)
+
+    # --- routing --------------------------------------------------------------------------
+
+    def offer(self, contact: Contact) -> None:
+        """A contact wants an agent now: the longest-idle eligible agent takes it, or it queues."""
+        best = None
+        for pool in self.pools_for[contact.kind]:
+            if pool.free and (best is None or pool.free[0].idle_since < best.free[0].idle_since):
+                best = pool
+        if best is not None:
+            self._start(best.free.popleft(), contact)
+            return
+        self._enqueue(contact)
+
+    def _enqueue(self, contact: Contact) -> None:
+        kind = contact.kind
+        now = self.env._now
+        if contact.patience <= 0:
+            self._abandon(contact, now)
+            return
+        self._queue_level(kind, now, +1)
+        self.queues[kind].append(contact)
+        if contact.patience < INF:
+            contact.callbacks = self._cb_abandon
+            self.env.schedule(contact, NORMAL, contact.patience)
+
+    def _queue_level(self, kind: int, now: float, delta: int) -> None:
+        """Time-weighted queue length and the interval maximum; called on every change."""
+        counters = self.tally.type_counters
+        n = self.waiting[kind]
+        counters["queue_area"][kind][self.slot] += n * (now - self.q_last[kind])
+        self.q_last[kind] = now
+        n += delta
+        self.waiting[kind] = n
+        if delta > 0 and n > counters["max_queue"][kind][self.slot]:
+            counters["max_queue"][kind][self.slot] = n
+
+    def _on_abandon(self, contact: Contact) -> None:
+        if contact.state == WAITING:
+            now = self.env._now
+            self._queue_level(contact.kind, now, -1)
+            self._abandon(contact, now)
+
+    def _abandon(self, contact: Contact, now: float) -> None:
+        contact.state = ABANDONED
+        kind, slot = contact.kind, contact.slot
+        wait = now - contact.arrived
+        counters = self.tally.type_counters
+        counters["abandoned"][kind][slot] += 1
+        counters["wait_all_sum"][kind][slot] += wait
+        if wait <= self.short_abandon_s[kind]:
+            counters["short_abandoned"][kind][slot] += 1
+        self.tally.record_wait(kind, slot, wait)
+
+    def _start(self, agent: Agent, contact: Contact) -> None:
+        env = self.env
+        now = env._now
+        contact.state = SERVED
+        kind, slot = contact.kind, contact.slot
+        wait = now - contact.arrived
+        counters = self.tally.type_counters
+        counters["answered"][kind][slot] += 1
+        counters["wait_answered_sum"][kind][slot] += wait
+        counters["wait_all_sum"][kind][slot] += wait
+        if wait <= self.sl_seconds[kind]:
+            counters["within_sl"][kind][slot] += 1
+        self.tally.record_wait(kind, slot, wait)
+        pool = agent.pool
+        self._pool_level(pool, now)
+        pool.busy += 1
+        agent.contact = contact
+        agent.callbacks = self._cb_end
+        env.schedule(agent, NORMAL, contact.handle)
+
+    def _pool_level(self, pool: Pool, now: float) -> None:
+        """Integrate busy and staffed agents up to now; call before either changes."""
+        dt = now - pool.t_last
+        if dt:
+            levels = self.tally.pool_levels
+            levels["busy_area"][pool.index][self.slot] += pool.busy * dt
+            levels["staffed_area"][pool.index][self.slot] += pool.staffed * dt
+            pool.t_last = now
+
+    def _on_service_end(self, agent: Agent) -> None:
+        pool = agent.pool
+        now = self.env._now
+        self._pool_level(pool, now)
+        pool.busy -= 1
+        agent.contact = None
+        if pool.pending_leave:
+            pool.pending_leave -= 1
+            pool.staffed -= 1
+            return
+        self._next_work(agent, now)
+
+    def _next_work(self, agent: Agent, now: float) -> None:
+        """A free agent takes the oldest contact of its best skill level with someone waiting."""
+        queues = self.queues
+        for group in agent.pool.skill_groups:
+            best = None
+            for kind in group:
+                if self.waiting[kind]:
+                    q = queues[kind]
+                    while q[0].state != WAITING:  # lazily drop answered/abandoned entries
+                        q.popleft()
+                    if best is None or q[0].arrived < best.arrived:
+                        best = q[0]
+            if best is not None:
+                self.queues[best.kind].popleft()
+                self._queue_level(best.kind, now, -1)
+                self._start(agent, best)
+                return
+        agent.idle_since = now
+        agent.pool.free.append(agent)
+
+    # --- staffing and intervals -----------------------------------------------------------
+
+    def _set_staff(self, pool: Pool, target: int) -> None:
+        """Move a pool to ``target`` agents; busy agents who must go finish their contact first."""
+        now = self.env._now
+        self._pool_level(pool, now)
+        current = pool.staffed - pool.pending_leave
+        if target > current:
+            add = target - current
+            back = min(add, pool.pending_leave)
+            pool.pending_leave -= back
+            for _ in range(add - back):
+                pool.staffed += 1
+                self._next_work(Agent(pool), now)
+        elif target < current:
+            remove = current - target
+            while remove and pool.free:
+                pool.free.pop()  # the most recently freed agent leaves first
+                pool.staffed -= 1
+                remove -= 1
+            pool.pending_leave += remove
+
+    def _on_boundary(self, event: _Wake) -> None:
+        """Start of interval ``event.target`` (or the close, when target == n)."""
+        i = event.target
+        now = self.env._now
+        for pool in self.pools:
+            self._pool_level(pool, now)
+        for kind in range(len(self.queues)):
+            self._queue_level(kind, now, 0)
+        self.slot = i + 1
+        for kind, n in enumerate(self.waiting):
+            self.tally.type_counters["max_queue"][kind][self.slot] = n
+        if i < self.n:
+            for pool in self.pools:
+                self._set_staff(pool, pool.staffing[i])
+            event.callbacks = self._cb_boundary
+            event.target = i + 1
+            self.env.schedule(event, NORMAL, self.interval_s)
+
+    # --- run ------------------------------------------------------------------------------
+
+    def run(self) -> ReplicationStats:
+        started = time.perf_counter()
+        env = self.env
+        for pool in self.pools:
+            self._set_staff(pool, pool.staffing[0])  # the warm-up runs with the first interval's staff
+        boundary = _Wake(0)
+        boundary.callbacks = self._cb_boundary
+        env.schedule(boundary, NORMAL, self.warmup_s)
+        for kind, times in enumerate(self.arrival_iters):
+            first = next(times, None)
+            if first is not None:
+                event = _Wake(kind)
+                event.callbacks = self._cb_arrival
+                env.schedule(event, NORMAL, first)
+        env.run()
+        self._strand_remaining()
+        stats = self.tally.freeze()
+        stats.wall_time_s = time.perf_counter() - started
+        stats.extra["busyness"] = self.busyness
+        return stats
+
+    def _strand_remaining(self) -> None:
+        """Contacts still waiting when nothing can happen any more (no agent will come back)
+        are counted abandoned at that moment, so ``offered == answered + abandoned`` always holds."""
+        now = self.env._now
+        for kind, q in enumerate(self.queues):
+            for contact in q:
+                if contact.state == WAITING:
+                    self._queue_level(kind, now, -1)
+                    self._abandon(contact, now)
+            q.clear()
+
+
+def simulate_replication(scenario: Scenario, replication: int) -> ReplicationStats:
+    """Simulate one day; a plain function so process pools and Dask can ship it."""
+    return Engine(scenario, replication).run()

@@ -1,0 +1,59 @@
+"""Random streams: one independent generator per (replication, purpose, name).
+
+Streams are keyed by the *name* of the contact type or pool and by the purpose of the draws,
+never by the order in which the model asks for them. Two plans that differ only in staffing
+therefore see the same arrivals, handle times and patience draws (common random numbers), and a
+replication gives the same numbers whichever process or machine runs it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Callable, Iterator
+
+import numpy as np
+
+from ..distributions import _Dist
+
+#: Purposes get fixed codes: adding one must never renumber the others.
+PURPOSES = {
+    "arrivals": 1,
+    "handle": 2,
+    "patience": 3,
+    "busyness": 4,
+    "tolerance": 5,
+    "redial": 6,
+    "transfer": 7,
+    "callback": 8,
+    "balk": 9,
+    "bot": 10,
+    "shrinkage": 11,
+    "complication": 12,
+    "routing": 13,
+}
+
+BATCH = 4096
+
+
+def replication_seed(seed: int, replication: int, purpose: str, name: str = "") -> np.random.SeedSequence:
+    """The SeedSequence ``SeedSequence(seed).spawn(...)[replication]`` extended by purpose and name."""
+    return np.random.SeedSequence(seed, spawn_key=(replication, PURPOSES[purpose], zlib.crc32(name.encode())))
+
+
+def generator(seed: int, replication: int, purpose: str, name: str = "") -> np.random.Generator:
+    return np.random.default_rng(replication_seed(seed, replication, purpose, name))
+
+
+def _batches(draw_batch: Callable[[], np.ndarray]) -> Iterator[float]:
+    while True:
+        yield from draw_batch().tolist()
+
+
+def draws(dist: _Dist, rng: np.random.Generator, batch: int = BATCH) -> Callable[[], float]:
+    """A zero-argument function returning the next draw; numpy fills a batch at a time."""
+    return _batches(lambda: dist.sample(rng, batch)).__next__
+
+
+def uniforms(rng: np.random.Generator, batch: int = BATCH) -> Callable[[], float]:
+    """Next U(0,1) draw, batched: for yes/no decisions (redial? transfer? accept a callback?)."""
+    return _batches(lambda: rng.random(batch)).__next__

@@ -1,0 +1,115 @@
+"""Streaming per-interval accumulators: what one replication remembers instead of per-contact records.
+
+Memory is O(contact types x intervals x wait-histogram bins), independent of how many contacts
+pass through, which is what keeps a week of a large center inside a small footprint. The model
+writes into plain Python lists during the run (cheaper than numpy scalar indexing on the hot path);
+``freeze`` turns them into numpy arrays once at the end.
+
+Slots: index 0 is the warm-up, 1..n the horizon's intervals, n+1 the drain after closing.
+Contacts are tallied in the slot of their *arrival*; time-weighted levels (queue, busy and
+staffed agents) in the slot in which the time passes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def _wait_bin_edges() -> list[float]:
+    """Fine bins where service-level thresholds live, coarse ones for email backlogs.
+
+    A dedicated [0, 1e-9) bin keeps "answered at once" exactly at zero when percentiles are
+    interpolated inside bins.
+    """
+    edges = [0.0, 1e-9]
+    edges += [float(s) for s in range(1, 120)]
+    edges += [float(s) for s in range(120, 600, 5)]
+    edges += [float(s) for s in range(600, 3600, 30)]
+    edges += [float(s) for s in range(3600, 86400, 600)]
+    edges += [float(s) for s in range(86400, 14 * 86400 + 1, 3600)]
+    return edges
+
+
+WAIT_EDGES: list[float] = _wait_bin_edges()
+N_BINS = len(WAIT_EDGES) + 1  # bin b holds waits in [edges[b-1], edges[b]); the last is overflow
+
+#: Per contact type counters, each one list per slot. Behaviour modules add their own names.
+TYPE_COUNTERS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "within_sl",
+    "short_abandoned",
+    "wait_answered_sum",
+    "wait_all_sum",
+    "queue_area",
+    "max_queue",
+)
+POOL_LEVELS = ("busy_area", "staffed_area")
+
+
+class Tally:
+    """Mutable accumulators for one replication."""
+
+    def __init__(self, n_types: int, n_pools: int, n_slots: int, extra_counters: tuple[str, ...] = ()):
+        self.n_slots = n_slots
+        self.type_counters: dict[str, list[list[float]]] = {
+            name: [[0] * n_slots for _ in range(n_types)] for name in TYPE_COUNTERS + tuple(extra_counters)
+        }
+        self.pool_levels: dict[str, list[list[float]]] = {
+            name: [[0.0] * n_slots for _ in range(n_pools)] for name in POOL_LEVELS
+        }
+        # wait_hist[type][slot] is created lazily: most (type, slot) pairs of a long horizon see few waits.
+        self.wait_hist: list[list[list[int] | None]] = [[None] * n_slots for _ in range(n_types)]
+
+    def record_wait(self, kind: int, slot: int, wait: float) -> None:
+        row = self.wait_hist[kind]
+        hist = row[slot]
+        if hist is None:
+            hist = row[slot] = [0] * N_BINS
+        hist[bisect_right(WAIT_EDGES, wait)] += 1
+
+    def freeze(self) -> "ReplicationStats":
+        """Arrays over the horizon's intervals only (warm-up and drain slots dropped)."""
+        horizon = slice(1, self.n_slots - 1)
+        counters = {k: np.asarray(v, float)[:, horizon] for k, v in self.type_counters.items()}
+        levels = {k: np.asarray(v, float)[:, horizon] for k, v in self.pool_levels.items()}
+        n_types = len(self.wait_hist)
+        hist = np.zeros((n_types, self.n_slots - 2, N_BINS), np.int64)
+        for k, row in enumerate(self.wait_hist):
+            for s, h in enumerate(row[horizon]):
+                if h is not None:
+                    hist[k, s] = h
+        return ReplicationStats(counters=counters, pool_levels=levels, wait_hist=hist)
+
+
+@dataclass
+class ReplicationStats:
+    """What one simulated day leaves behind: arrays shaped (types or pools, intervals)."""
+
+    counters: dict[str, np.ndarray]
+    pool_levels: dict[str, np.ndarray]
+    wait_hist: np.ndarray  # (types, intervals, bins)
+    wall_time_s: float = 0.0
+    events: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def histogram_quantile(hist: np.ndarray, q: float) -> np.ndarray:
+    """Quantile of waits from histograms along the last axis, linear inside a bin; NaN where empty."""
+    edges = np.asarray(WAIT_EDGES)
+    lower = np.concatenate(([0.0], edges))
+    upper = np.concatenate((edges, [edges[-1]]))
+    cum = np.cumsum(hist, axis=-1)
+    total = cum[..., -1:]
+    target = q * total
+    b = np.argmax(cum >= target, axis=-1)
+    b_exp = b[..., None]
+    below = np.where(b_exp > 0, np.take_along_axis(cum, np.maximum(b_exp - 1, 0), -1), 0)[..., 0]
+    count = np.take_along_axis(hist, b_exp, -1)[..., 0]
+    frac = np.divide(target[..., 0] - below, count, out=np.zeros_like(below, dtype=float), where=count > 0)
+    value = lower[b] + np.clip(frac, 0, 1) * (upper[b] - lower[b])
+    return np.where(total[..., 0] > 0, value, np.nan)

@@ -1,0 +1,140 @@
+"""Shared building blocks of every HTML report: one self-contained page, bands, colours.
+
+Reports never simulate: they take results and draw them. Every page embeds plotly.js once
+(no CDN, works offline and when mailed), puts the scenario, seeds and ccsim version in the
+footer, and keeps colours stable per series so a plan or contact type looks the same in every
+chart of the page.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from .. import __version__
+from ..metrics import Estimate
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def band_traces(x: list, estimates: list[Estimate], name: str, hex_colour: str, scale: float = 1.0, dash: str | None = None) -> list[go.Scatter]:
+    """A mean line with its 95% confidence band (a filled area between lower and upper bounds)."""
+
+    def val(v):
+        return None if v is None else v * scale
+
+    upper = [val(e.hi if e.hi is not None else e.mean) for e in estimates]
+    lower = [val(e.lo if e.lo is not None else e.mean) for e in estimates]
+    mean = [val(e.mean) for e in estimates]
+    group = f"band-{name}"
+    return [
+        go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group),
+        go.Scatter(
+            x=x,
+            y=lower,
+            mode="lines",
+            line=dict(width=0),
+            fill="tonexty",
+            fillcolor=_rgba(hex_colour, 0.18),
+            hoverinfo="skip",
+            showlegend=False,
+            legendgroup=group,
+        ),
+        go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line=dict(color=hex_colour, width=2, dash=dash), marker=dict(size=5), legendgroup=group),
+    ]
+
+
+def figure(title: str, x_title: str, y_title: str, traces: list, percent: bool = False, y_range: list | None = None) -> go.Figure:
+    """A chart with a readable layout and axis titles that carry units."""
+    fig = go.Figure(traces)
+    fig.update_layout(
+        title=dict(text=title, x=0.01),
+        template="plotly_white",
+        height=380,
+        margin=dict(l=70, r=20, t=60, b=60),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    if y_range:
+        fig.update_yaxes(range=y_range)
+    return fig
+
+
+@dataclass
+class Section:
+    """A heading with prose or a table (already HTML) and the charts under it."""
+
+    heading: str
+    body_html: str = ""
+    figures: tuple[go.Figure, ...] = ()
+
+
+def table_html(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#222}
+h1{font-size:1.6em;margin-bottom:0} h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:4px}
+.subtitle{color:#555;margin-top:4px} .summary{background:#f4f7fb;border-left:4px solid #1f77b4;padding:8px 16px;margin:16px 0}
+.summary li{margin:4px 0} table{border-collapse:collapse;margin:8px 0;font-size:0.92em}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right} th{background:#f0f0f0} td:first-child,th:first-child{text-align:left}
+.chart{page-break-inside:avoid;break-inside:avoid} footer{color:#666;font-size:0.85em;margin-top:32px;border-top:1px solid #ddd;padding-top:8px}
+.bad{color:#b00020;font-weight:600} .good{color:#1b7f3b}
+@media print{body{max-width:none} .chart{width:100%}}
+"""
+
+
+def render_page(title: str, subtitle: str, summary: list[str], sections: list[Section], footer: str) -> str:
+    """One self-contained HTML page; plotly.js is embedded once for all charts."""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style>",
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>",
+        f"<h1>{html.escape(title)}</h1><p class='subtitle'>{html.escape(subtitle)}</p>",
+    ]
+    if summary:
+        parts.append("<div class='summary'><ul>" + "".join(f"<li>{s}</li>" for s in summary) + "</ul></div>")
+    for section in sections:
+        parts.append(f"<h2>{html.escape(section.heading)}</h2>{section.body_html}")
+        for fig in section.figures:
+            parts.append("<div class='chart'>" + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}) + "</div>")
+    parts.append(f"<footer>{footer} &middot; ccsim {html.escape(__version__)}</footer></body></html>")
+    return "".join(parts)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

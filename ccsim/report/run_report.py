@@ -1,0 +1,101 @@
+"""The report of ``ccsim run``: one simulated scenario, interval by interval, with 95% bands."""
+
+from __future__ import annotations
+
+import html
+
+from ..results import SimulationResult
+from .html import Section, band_traces, colour, figure, render_page, table_html
+
+
+def _fmt(est, metric: str) -> str:
+    if est.mean is None:
+        return "n/a"
+    if metric in ("service_level", "abandon_rate", "occupancy"):
+        text = f"{est.mean:.1%}"
+        ci = f" ({est.lo:.1%} to {est.hi:.1%})" if est.lo is not None else ""
+    elif metric.endswith("seconds"):
+        text = f"{est.mean:.1f} s"
+        ci = f" ({est.lo:.1f} to {est.hi:.1f})" if est.lo is not None else ""
+    else:
+        text = f"{est.mean:,.1f}"
+        ci = f" ({est.lo:,.1f} to {est.hi:,.1f})" if est.lo is not None else ""
+    return text + f"<small>{ci}</small>"
+
+
+def headline(result: SimulationResult) -> list[str]:
+    """Plain-language lines for the top of the report: targets met, worst intervals."""
+    lines = []
+    for name, ct in result.scenario.contact_types.items():
+        sl = result.intervals_by_contact_type[name]["service_level"]
+        target = ct.service_level.target
+        missed = [result.labels[i] for i, e in enumerate(sl) if e.mean is not None and e.mean < target]
+        day = result.by_contact_type[name]
+        goal = f"{target:.0%}/{ct.service_level.seconds:g}s"
+        day_sl = day["service_level"].mean or 0.0
+        verdict = "<span class='good'>meets</span>" if day_sl >= target else "<span class='bad'>misses</span>"
+        text = (
+            f"<b>{html.escape(name)}</b>: the day {verdict} {goal} with {day_sl:.1%} answered in time; "
+            f"{len(result.labels) - len(missed)} of {len(result.labels)} intervals meet it"
+        )
+        if missed:
+            worst = min(range(len(sl)), key=lambda i: sl[i].mean if sl[i].mean is not None else 1.0)
+            text += f"; worst {result.labels[worst]} at {sl[worst].mean:.1%}"
+        text += f"; {day['abandon_rate'].mean:.1%} abandon, ASA {day['asa_seconds'].mean or 0:.1f} s."
+        lines.append(text)
+    return lines
+
+
+def build_run_report(result: SimulationResult) -> str:
+    sc = result.scenario
+    x = result.labels
+    names = sc.type_names
+    tag = f"{sc.name} · seed {result.seed} · {result.replications} replications"
+    xt = "interval start (clock time)"
+
+    def per_type(metric: str, scale: float = 1.0):
+        traces = []
+        for k, name in enumerate(names):
+            traces += band_traces(x, result.intervals_by_contact_type[name][metric], name, colour(k), scale)
+        return traces
+
+    sl_traces = per_type("service_level")
+    for k, (name, ct) in enumerate(sc.contact_types.items()):
+        sl_traces.append(
+            dict(type="scatter", x=x, y=[ct.service_level.target] * len(x), mode="lines", name=f"{name} target ({ct.service_level.seconds:g} s)", line=dict(color=colour(k), dash="dot"))
+        )
+    offered_traces = []
+    for k, name in enumerate(names):
+        offered_traces += band_traces(x, result.intervals_by_contact_type[name]["offered"], f"{name} offered", colour(k))
+        offered_traces += band_traces(x, result.intervals_by_contact_type[name]["answered"], f"{name} answered", colour(k), dash="dash")
+    occ_traces = []
+    for p, name in enumerate(sc.pool_names):
+        occ_traces += band_traces(x, result.intervals_by_pool[name]["occupancy"], name, colour(len(names) + p))
+    queue_traces = []
+    for k, name in enumerate(names):
+        queue_traces += band_traces(x, result.intervals_by_contact_type[name]["max_queue"], f"{name} max", colour(k))
+        queue_traces += band_traces(x, result.intervals_by_contact_type[name]["mean_queue"], f"{name} mean", colour(k), dash="dash")
+
+    charts = [
+        figure(f"Service level against target — {tag}", xt, "answered within T / offered (%)", sl_traces, percent=True, y_range=[0, 1.05]),
+        figure(f"Average speed of answer — {tag}", xt, "ASA (seconds)", per_type("asa_seconds")),
+        figure(f"Abandonment — {tag}", xt, "abandoned / offered (%)", per_type("abandon_rate"), percent=True),
+        figure(f"Offered and answered — {tag}", xt, "contacts per interval", offered_traces),
+        figure(f"Occupancy — {tag}", xt, "busy / staffed agent time (%)", occ_traces, percent=True, y_range=[0, 1.05]),
+        figure(f"Queue length — {tag}", xt, "contacts waiting", queue_traces),
+    ]
+
+    metrics = ["offered", "answered", "abandoned", "service_level", "asa_seconds", "wait_p90_seconds", "abandon_rate"]
+    rows = [[html.escape(n)] + [_fmt(result.by_contact_type[n][m], m) for m in metrics] for n in names]
+    day_table = table_html(["contact type"] + metrics, rows)
+    pool_rows = [[html.escape(p), _fmt(result.by_pool[p]["agents"], "agents"), _fmt(result.by_pool[p]["occupancy"], "occupancy")] for p in sc.pool_names]
+    pool_table = table_html(["agent pool", "agents (mean)", "occupancy"], pool_rows)
+    note = "<p>Each figure is the mean over replications; small print and shaded bands are 95% confidence intervals.</p>"
+    sections = [
+        Section("The day", note + day_table + pool_table),
+        Section("Interval by interval", "", tuple(charts)),
+    ]
+    partial = " (PARTIAL: interrupted before all replications finished)" if result.partial else ""
+    subtitle = f"{result.replications} replications, seed {result.seed}, {len(x)} intervals of {sc.horizon.interval_minutes} min{partial}"
+    footer = f"scenario “{html.escape(sc.name)}”, seed {result.seed}, {result.replications} replications, wall time {result.wall_time_s:.1f} s"
+    return render_page(f"ccsim run: {sc.name}", subtitle, headline(result), sections, footer)

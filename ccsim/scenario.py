@@ -1,0 +1,377 @@
+"""Scenario files: YAML in, one validated and typed ``Scenario`` out.
+
+Validation happens once, here. Everything downstream (model, metrics, reports) receives the
+typed model, never a raw dict, and may rely on what is checked here: positive times, list
+lengths that match the horizon, skills that name real contact types. Problems are collected
+and raised together as a ``ScenarioError`` whose lines name the field, e.g.
+``contact_types -> calls -> handle_time -> mean: must be > 0``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .distributions import Distribution, expand_preset
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` holds one human-readable line per problem."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        super().__init__("\n".join(problems))
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are errors, because a typo must not pass."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _parse_clock(value: str) -> int:
+    """'08:30' -> minutes after midnight; '24:00' is allowed as an end."""
+    try:
+        hours, minutes = value.split(":")
+        h, m = int(hours), int(minutes)
+    except (ValueError, AttributeError):
+        raise ValueError(f"'{value}' is not a time of day like 08:00") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(f"'{value}' is not a time of day like 08:00")
+    return h * 60 + m
+
+
+class Horizon(Strict):
+    """The simulated day: a start clock time and either a length in hours or an end clock time."""
+
+    start: str = Field("08:00", description="clock time the first interval starts, HH:MM")
+    end: str | None = Field(None, description="clock time the last interval ends, HH:MM (instead of hours)")
+    hours: PositiveSeconds | None = Field(None, description="length of the horizon in hours (instead of end)")
+    interval_minutes: Annotated[int, Field(gt=0, le=1440)] = Field(30, description="planning interval length, minutes")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v):
+        if v is not None:
+            _parse_clock(v)
+        return v
+
+    @model_validator(mode="after")
+    def _length(self):
+        if (self.hours is None) == (self.end is None):
+            raise ValueError("give exactly one of hours or end")
+        total = self.total_minutes
+        if total <= 0:
+            raise ValueError("end must be after start")
+        if abs(total / self.interval_minutes - round(total / self.interval_minutes)) > 1e-9:
+            raise ValueError(f"the horizon ({total:g} min) is not a whole number of {self.interval_minutes}-minute intervals")
+        return self
+
+    @property
+    def start_minute(self) -> int:
+        return _parse_clock(self.start)
+
+    @property
+    def total_minutes(self) -> float:
+        if self.hours is not None:
+            return self.hours * 60
+        return _parse_clock(self.end) - self.start_minute
+
+    @property
+    def n_intervals(self) -> int:
+        return round(self.total_minutes / self.interval_minutes)
+
+    @property
+    def interval_s(self) -> float:
+        return self.interval_minutes * 60.0
+
+    @property
+    def length_s(self) -> float:
+        return self.total_minutes * 60.0
+
+    def interval_labels(self) -> list[str]:
+        """'08:00', '08:30', ...; past midnight of the first day the day is prefixed ('d2 00:30')."""
+        labels = []
+        for i in range(self.n_intervals):
+            minute = self.start_minute + i * self.interval_minutes
+            day, rem = divmod(minute, 1440)
+            clock = f"{rem // 60:02d}:{rem % 60:02d}"
+            labels.append(clock if day == 0 else f"d{day + 1} {clock}")
+        return labels
+
+
+class Arrivals(Strict):
+    """Expected volume: a flat hourly rate, one expected count per interval, or a forecast CSV."""
+
+    per_hour: Annotated[float, Field(ge=0)] | None = Field(None, description="constant arrival rate, contacts per hour")
+    volumes: list[Annotated[float, Field(ge=0)]] | None = Field(None, description="expected contacts per interval, one per interval")
+    csv: str | None = Field(None, description="forecast CSV file, one row per interval (path relative to the scenario file)")
+    column: str | None = Field(None, description="CSV column holding the volumes (default: the contact type's name)")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        given = [k for k in ("per_hour", "volumes", "csv") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of per_hour, volumes or csv")
+        if self.column is not None and self.csv is None:
+            raise ValueError("column is only used with csv")
+        return self
+
+    def rates_per_s(self, horizon: Horizon) -> list[float]:
+        """Arrival rate per second in each interval (volumes must already be resolved)."""
+        if self.per_hour is not None:
+            return [self.per_hour / 3600.0] * horizon.n_intervals
+        return [v / horizon.interval_s for v in self.volumes]
+
+
+class ServiceLevel(Strict):
+    """Answered within ``seconds`` over offered (or another industry definition), against ``target``."""
+
+    seconds: Annotated[float, Field(ge=0)] = Field(20, description="answer-time threshold T, seconds")
+    target: Probability = Field(0.8, description="share of contacts to answer within T")
+    definition: Literal["offered", "answered", "excluding_short_abandons"] = Field(
+        "offered",
+        description="denominator: all offered contacts, answered contacts only, or offered minus short abandons",
+    )
+    short_abandon_seconds: Annotated[float, Field(ge=0)] = Field(
+        5, description="abandons within this many seconds count as short (definition excluding_short_abandons)"
+    )
+
+
+class ContactType(Strict):
+    """One kind of contact (a phone queue, a chat queue, ...) with its demand and customer behaviour."""
+
+    arrivals: Arrivals
+    handle_time: Distribution = Field(description="handle time distribution, seconds")
+    patience: Distribution | None = Field(None, description="how long a customer waits before abandoning, seconds; omitted = never abandons")
+    service_level: ServiceLevel = Field(default_factory=ServiceLevel)
+
+    @field_validator("patience", mode="before")
+    @classmethod
+    def _preset(cls, v):
+        return expand_preset(v) if v is not None else v
+
+
+class AgentPool(Strict):
+    """A team of interchangeable agents with the same skills."""
+
+    skills: Annotated[list[str], Field(min_length=1)] | dict[str, Annotated[int, Field(ge=0)]] = Field(
+        description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first)"
+    )
+    agents: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] = Field(
+        description="agents staffed: one number for the day or one per interval"
+    )
+
+    @property
+    def skill_levels(self) -> dict[str, int]:
+        """Skill -> priority level; a list means strict priority in list order."""
+        if isinstance(self.skills, dict):
+            return dict(self.skills)
+        return {name: i for i, name in enumerate(self.skills)}
+
+    def staffing(self, n_intervals: int) -> list[int]:
+        return list(self.agents) if isinstance(self.agents, list) else [self.agents] * n_intervals
+
+
+class Busyness(Strict):
+    """Day-to-day forecast error: each replication's arrival rates are multiplied by a gamma(mean 1) draw."""
+
+    shape: PositiveSeconds = Field(10, description="gamma shape; variance of the multiplier is 1/shape")
+
+
+class Scenario(Strict):
+    """A contact-center day to simulate: demand, behaviour, staffing and how many replications."""
+
+    name: str = Field(description="shown on every report")
+    description: str | None = Field(None, description="free text for the reader of the file")
+    seed: Annotated[int, Field(ge=0)] = Field(1, description="root seed; same seed, same numbers")
+    replications: Annotated[int, Field(ge=1, le=100_000)] = Field(10, description="independent simulated days")
+    warmup_minutes: Annotated[float, Field(ge=0)] = Field(0, description="simulated before the horizon with the first interval's load, not counted")
+    horizon: Horizon
+    busyness: Busyness | None = Field(None, description="day-level gamma multiplier on arrival rates; omitted = none")
+    contact_types: Annotated[dict[str, ContactType], Field(min_length=1)]
+    agent_pools: Annotated[dict[str, AgentPool], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        problems = cross_field_problems(self)
+        if problems:
+            raise ScenarioError(problems)
+        return self
+
+    @cached_property
+    def type_names(self) -> list[str]:
+        return list(self.contact_types)
+
+    @cached_property
+    def pool_names(self) -> list[str]:
+        return list(self.agent_pools)
+
+
+def cross_field_problems(sc: Scenario) -> list[str]:
+    """Checks that involve more than one field, each problem located like pydantic's."""
+    problems = []
+    n = sc.horizon.n_intervals
+    served = set()
+    for pname, pool in sc.agent_pools.items():
+        for skill in pool.skill_levels:
+            if skill not in sc.contact_types:
+                problems.append(f"agent_pools -> {pname} -> skills: '{skill}' is not a contact type (known: {', '.join(sc.contact_types)})")
+            served.add(skill)
+        if isinstance(pool.agents, list) and len(pool.agents) != n:
+            problems.append(f"agent_pools -> {pname} -> agents: {len(pool.agents)} values given, the horizon has {n} intervals")
+    for cname, ct in sc.contact_types.items():
+        if ct.arrivals.volumes is not None and len(ct.arrivals.volumes) != n:
+            problems.append(f"contact_types -> {cname} -> arrivals -> volumes: {len(ct.arrivals.volumes)} values given, the horizon has {n} intervals")
+        if cname not in served:
+            problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
+    return problems
+
+
+# --- loading -------------------------------------------------------------------------------
+
+_MESSAGES = {
+    "greater_than": lambda e: f"must be > {e['ctx']['gt']}",
+    "greater_than_equal": lambda e: f"must be >= {e['ctx']['ge']}",
+    "less_than": lambda e: f"must be < {e['ctx']['lt']}",
+    "less_than_equal": lambda e: f"must be <= {e['ctx']['le']}",
+    "extra_forbidden": lambda e: "unknown key (a typo?)",
+    "missing": lambda e: "required",
+    "too_short": lambda e: "must not be empty" if e["ctx"].get("min_length") == 1 else e["msg"].lower(),
+}
+
+
+def _readable_loc(loc: tuple, raw: Any) -> list[str]:
+    """Drop the parts of a pydantic location that are not keys the user wrote.
+
+    pydantic inserts union-member and discriminator tags ('exponential', 'int', 'list[int]')
+    into locations; following the raw input tells which parts are real keys.
+    """
+    parts, node = [], raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            parts.append(f"[{part}]")
+            node = node[part]
+        elif isinstance(node, dict) or isinstance(node, list) or node is None:
+            if isinstance(node, dict) and part not in ("function-after", "function-before") and not _is_tag(part, node):
+                parts.append(str(part))
+                node = None
+        # scalars: remaining parts are type tags
+    return parts
+
+
+def _is_tag(part, node: dict) -> bool:
+    return part == node.get("dist") or (isinstance(part, str) and ("[" in part or part in {"int", "float", "str", "dict", "list", "tuple"}))
+
+
+def format_validation_error(err: ValidationError, raw: Any) -> list[str]:
+    """One line per problem: ``a -> b -> c: message``; duplicate lines from union branches merged."""
+    lines: list[str] = []
+    for e in err.errors():
+        if e["type"] == "union_tag_invalid":
+            msg = f"unknown dist '{e['ctx']['tag']}' (known: {e['ctx']['expected_tags']})"
+        elif e["type"] == "value_error" and isinstance(e.get("ctx", {}).get("error"), ScenarioError):
+            lines.extend(e["ctx"]["error"].problems)
+            continue
+        else:
+            fmt = _MESSAGES.get(e["type"])
+            msg = fmt(e) if fmt else e["msg"].removeprefix("Value error, ")
+        where = " -> ".join(_readable_loc(e["loc"], raw))
+        line = f"{where}: {msg}" if where else msg
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> None:
+    """Replace ``arrivals: {csv: file}`` by the volumes it holds, so the model stays file-free."""
+    types = raw.get("contact_types")
+    if not isinstance(types, dict):
+        return
+    for cname, ct in types.items():
+        arrivals = ct.get("arrivals") if isinstance(ct, dict) else None
+        if not isinstance(arrivals, dict) or "csv" not in arrivals or not isinstance(arrivals["csv"], str):
+            continue
+        where = f"contact_types -> {cname} -> arrivals -> csv"
+        path = (base_dir / arrivals["csv"]).resolve()
+        column = arrivals.get("column") or cname
+        try:
+            with open(path, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError as exc:
+            n_problems.append(f"{where}: cannot read {path}: {exc.strerror}")
+            continue
+        if not rows or column not in rows[0]:
+            cols = ", ".join(rows[0]) if rows else "none"
+            n_problems.append(f"{where}: {path.name} has no column '{column}' (columns: {cols})")
+            continue
+        volumes = []
+        for i, row in enumerate(rows, start=2):
+            try:
+                v = float(row[column])
+                if not math.isfinite(v) or v < 0:
+                    raise ValueError
+                volumes.append(v)
+            except (TypeError, ValueError):
+                n_problems.append(f"{where}: {path.name} line {i}: '{row[column]}' is not a volume >= 0")
+                break
+        else:
+            arrivals = {k: v for k, v in arrivals.items() if k not in ("csv", "column")}
+            arrivals["volumes"] = volumes
+            ct["arrivals"] = arrivals
+
+
+def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None = None) -> Scenario:
+    """Validate a parsed scenario (a dict as YAML gives it) into a ``Scenario``."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(["the scenario must be a mapping of keys (name:, horizon:, contact_types:, ...)"], source)
+    problems: list[str] = []
+    _resolve_forecast_csvs(raw, Path(base_dir), problems)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as err:
+        problems.extend(format_validation_error(err, raw))
+    except ScenarioError as err:
+        problems.extend(err.problems)
+    if problems:
+        raise ScenarioError(problems, source)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: no such file"], str(path)) from None
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read ({exc.strerror})"], str(path)) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([f"{path}: YAML syntax error at {where}: {problem}"], str(path)) from None
+    return scenario_from_dict(raw, path.parent, str(path))
+
+
+def bundled_scenario_path(name: str = "default") -> Path:
+    """Path of a scenario shipped with ccsim (the files of ``scenarios/``)."""
+    from importlib.resources import files
+
+    return Path(str(files("ccsim.scenarios").joinpath(f"{name}.yaml")))
