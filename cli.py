@@ -142,13 +142,21 @@ def run(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv and report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the summary JSON to stdout."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: 1 for small runs, all cores for big ones)."),
+    records: Optional[Path] = typer.Option(None, "--records", help="Also write one row per contact (ACD log format) to this .csv or .parquet file."),
 ) -> None:
     """Simulate a scenario's day and report service level, waits, abandonment and occupancy with 95% CIs."""
     sc = load(scenario)
     check_out_dir(out_dir)
+    if records is not None and records.suffix not in (".csv", ".parquet"):
+        fail([f"--records {records}: the file name must end in .csv or .parquet"])
+    if records is not None and records.suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            fail(["--records: writing Parquet needs pyarrow (pip install pyarrow); or use a .csv file"])
     with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress:
         try:
-            result = ccsim.simulate(sc, replications=replications, seed=seed, workers=workers, progress=progress)
+            result = ccsim.simulate(sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None)
         except KeyboardInterrupt:
             err.print("interrupted before any replication finished; nothing written")
             raise typer.Exit(130)
@@ -160,6 +168,12 @@ def run(
         written = write_run_outputs(result, out_dir)
         if not as_json:
             out.print("wrote " + ", ".join(str(p) for p in written))
+    if records is not None:
+        from ccsim.records import write_records
+
+        write_records(result, records)
+        if not as_json:
+            out.print(f"wrote {records}")
 
 
 @app.command()

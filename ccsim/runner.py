@@ -52,8 +52,10 @@ def choose_workers(units: Sequence[Unit], workers: int | None) -> int:
     return os.cpu_count() or 1
 
 
-def run_units(units: Sequence[Unit], workers: int | None = None, progress: Progress | None = None) -> Batch:
-    """Simulate every unit, in process or in a local process pool."""
+def run_units(units: Sequence[Unit], workers: int | None = None, progress: Progress | None = None, records: bool = False) -> Batch:
+    """Simulate every unit, in process or in a local process pool.
+
+    ``records=True`` keeps one row per contact in each unit's stats (for ``--records`` logs)."""
     started = time.perf_counter()
     n_workers = choose_workers(units, workers)
     results: list[ReplicationStats | None] = [None] * len(units)
@@ -64,7 +66,7 @@ def run_units(units: Sequence[Unit], workers: int | None = None, progress: Progr
     if n_workers == 1 or len(units) == 1:
         try:
             for i, (sc, rep) in enumerate(units):
-                results[i] = simulate_replication(sc, rep)
+                results[i] = simulate_replication(sc, rep, records)
                 done += 1
                 if progress:
                     progress(done, len(units))
@@ -73,7 +75,7 @@ def run_units(units: Sequence[Unit], workers: int | None = None, progress: Progr
     else:
         pool = ProcessPoolExecutor(max_workers=min(n_workers, len(units)))
         try:
-            futures = {pool.submit(simulate_replication, sc, rep): i for i, (sc, rep) in enumerate(units)}
+            futures = {pool.submit(simulate_replication, sc, rep, records): i for i, (sc, rep) in enumerate(units)}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -97,6 +99,7 @@ def simulate(
     seed: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    records: bool = False,
 ) -> SimulationResult:
     """Simulate a scenario's replications and summarise them with confidence intervals.
 
@@ -111,7 +114,7 @@ def simulate(
     if updates:
         scenario = scenario.model_copy(update=updates)
     units = [(scenario, r) for r in range(scenario.replications)]
-    batch = run_units(units, workers, progress)
+    batch = run_units(units, workers, progress, records=records)
     finished = [r for r in batch.results if r is not None]
     if batch.interrupted and not finished:
         raise KeyboardInterrupt

@@ -44,7 +44,7 @@ class _Wake:
 class Contact:
     """A contact in the system; it doubles as the event of its own abandonment timer."""
 
-    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "callbacks")
+    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "answered", "callbacks")
     _ok = True
 
     def __init__(self, kind: int, arrived: float, slot: int, handle: float, patience: float):
@@ -88,8 +88,10 @@ class Pool:
 class Engine:
     """One replication of one scenario: build with a scenario and a replication index, call ``run``."""
 
-    def __init__(self, scenario: Scenario, replication: int):
+    def __init__(self, scenario: Scenario, replication: int, records: bool = False):
         self.scenario = sc = scenario
+        #: per-contact rows (type, arrived_s, answered_s or None, ended_s, pool or None), only when asked
+        self.records: list[tuple] | None = [] if records else None
         self.replication = replication
         self.env = simpy.Environment()
         hz = sc.horizon
@@ -225,11 +227,14 @@ class Engine:
         if wait <= self.short_abandon_s[kind]:
             counters["short_abandoned"][kind][slot] += 1
         self.tally.record_wait(kind, slot, wait)
+        if self.records is not None:
+            self.records.append((kind, contact.arrived, None, now, None))
 
     def _start(self, agent: Agent, contact: Contact) -> None:
         env = self.env
         now = env._now
         contact.state = SERVED
+        contact.answered = now
         kind, slot = contact.kind, contact.slot
         wait = now - contact.arrived
         counters = self.tally.type_counters
@@ -260,6 +265,9 @@ class Engine:
         now = self.env._now
         self._pool_level(pool, now)
         pool.busy -= 1
+        if self.records is not None:
+            c = agent.contact
+            self.records.append((c.kind, c.arrived, c.answered, now, pool.index))
         agent.contact = None
         if pool.pending_leave:
             pool.pending_leave -= 1
@@ -348,6 +356,7 @@ class Engine:
         stats = self.tally.freeze()
         stats.wall_time_s = time.perf_counter() - started
         stats.extra["busyness"] = self.busyness
+        stats.records = self.records
         return stats
 
     def _strand_remaining(self) -> None:
@@ -362,6 +371,6 @@ class Engine:
             q.clear()
 
 
-def simulate_replication(scenario: Scenario, replication: int) -> ReplicationStats:
+def simulate_replication(scenario: Scenario, replication: int, records: bool = False) -> ReplicationStats:
     """Simulate one day; a plain function so process pools and Dask can ship it."""
-    return Engine(scenario, replication).run()
+    return Engine(scenario, replication, records).run()

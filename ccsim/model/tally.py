@@ -94,8 +94,8 @@ class ReplicationStats:
     pool_levels: dict[str, np.ndarray]
     wait_hist: np.ndarray  # (types, intervals, bins)
     wall_time_s: float = 0.0
-    events: int = 0
     extra: dict = field(default_factory=dict)
+    records: list[tuple] | None = None  # per-contact rows, only when asked (see Engine.records)
 
 
 def histogram_quantile(hist: np.ndarray, q: float) -> np.ndarray:
