@@ -117,12 +117,15 @@ class Arrivals(Strict):
     volumes: list[Annotated[float, Field(ge=0)]] | None = Field(None, description="expected contacts per interval, one per interval")
     csv: str | None = Field(None, description="forecast CSV file, one row per interval (path relative to the scenario file)")
     column: str | None = Field(None, description="CSV column holding the volumes (default: the contact type's name)")
+    at_seconds: list[Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="scripted arrivals instead of a random stream: seconds after the horizon starts (for traces and teaching)"
+    )
 
     @model_validator(mode="after")
     def _one_source(self):
-        given = [k for k in ("per_hour", "volumes", "csv") if getattr(self, k) is not None]
+        given = [k for k in ("per_hour", "volumes", "csv", "at_seconds") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of per_hour, volumes or csv")
+            raise ValueError("give exactly one of per_hour, volumes, csv or at_seconds")
         if self.column is not None and self.csv is None:
             raise ValueError("column is only used with csv")
         return self
@@ -131,6 +134,11 @@ class Arrivals(Strict):
         """Arrival rate per second in each interval (volumes must already be resolved)."""
         if self.per_hour is not None:
             return [self.per_hour / 3600.0] * horizon.n_intervals
+        if self.at_seconds is not None:
+            counts = [0] * horizon.n_intervals
+            for t in self.at_seconds:
+                counts[min(int(t // horizon.interval_s), horizon.n_intervals - 1)] += 1
+            return [c / horizon.interval_s for c in counts]
         return [v / horizon.interval_s for v in self.volumes]
 
 
@@ -231,6 +239,8 @@ def cross_field_problems(sc: Scenario) -> list[str]:
         if isinstance(pool.agents, list) and len(pool.agents) != n:
             problems.append(f"agent_pools -> {pname} -> agents: {len(pool.agents)} values given, the horizon has {n} intervals")
     for cname, ct in sc.contact_types.items():
+        if ct.arrivals.at_seconds is not None and any(t >= sc.horizon.length_s for t in ct.arrivals.at_seconds):
+            problems.append(f"contact_types -> {cname} -> arrivals -> at_seconds: times must fall inside the horizon (< {sc.horizon.length_s:g} s)")
         if ct.arrivals.volumes is not None and len(ct.arrivals.volumes) != n:
             problems.append(f"contact_types -> {cname} -> arrivals -> volumes: {len(ct.arrivals.volumes)} values given, the horizon has {n} intervals")
         if cname not in served:

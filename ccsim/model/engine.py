@@ -124,7 +124,9 @@ class Engine:
             for name, ct in sc.contact_types.items()
         ]
         self.arrival_iters = [
-            self._arrival_times(ct.arrivals.rates_per_s(hz), streams.generator(seed, replication, "arrivals", name))
+            iter([self.warmup_s + t for t in sorted(ct.arrivals.at_seconds)])
+            if ct.arrivals.at_seconds is not None
+            else self._arrival_times(ct.arrivals.rates_per_s(hz), streams.generator(seed, replication, "arrivals", name))
             for name, ct in sc.contact_types.items()
         ]
 
