@@ -9,6 +9,7 @@ and raised together as a ``ScenarioError`` whose lines name the field, e.g.
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 from functools import cached_property
@@ -19,6 +20,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .distributions import Distribution, expand_preset
+from .scenario_behaviours import (
+    Announcement,
+    Callback,
+    Chat,
+    Complications,
+    Concurrency,
+    Redial,
+    SelfService,
+    Shift,
+    Shrinkage,
+    Transfers,
+    behaviour_problems,
+)
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 PositiveSeconds = Annotated[float, Field(gt=0)]
@@ -155,6 +169,20 @@ class ServiceLevel(Strict):
         5, description="abandons within this many seconds count as short (definition excluding_short_abandons)"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _hours(cls, v):
+        # written channels state their goal in hours: {hours: 2} means seconds: 7200
+        if isinstance(v, dict) and "hours" in v:
+            v = dict(v)
+            hours = v.pop("hours")
+            if "seconds" in v:
+                raise ValueError("give seconds or hours, not both")
+            if not isinstance(hours, (int, float)) or hours < 0:
+                raise ValueError("hours must be a number >= 0")
+            v["seconds"] = hours * 3600.0
+        return v
+
 
 class ContactType(Strict):
     """One kind of contact (a phone queue, a chat queue, ...) with its demand and customer behaviour."""
@@ -163,8 +191,20 @@ class ContactType(Strict):
     handle_time: Distribution = Field(description="handle time distribution, seconds")
     patience: Distribution | None = Field(None, description="how long a customer waits before abandoning, seconds; omitted = never abandons")
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)
+    # behaviours (issue 4, docs/behaviours.md): each omitted = off
+    channel: Literal["phone", "chat", "email"] = Field("phone", description="phone and chat queue live; email is a backlog worked when agents are free of live work and never abandons")
+    priority: Annotated[int, Field(ge=0)] = Field(0, description="queue priority between contact types an agent serves at the same skill level (lower first)")
+    tolerance: Distribution | None = Field(None, description="wait a customer accepts without being unhappy, seconds; answered later = over_tolerance; omitted = not measured")
+    redial: Redial | None = Field(None, description="customers who abandon try again; omitted = nobody redials")
+    transfers: Transfers | None = Field(None, description="served contacts moved to another contact type; omitted = none")
+    callback: Callback | None = Field(None, description="virtual hold: callbacks offered when the expected wait is long; omitted = none")
+    announcement: Announcement | None = Field(None, description="busy/expected-wait message that makes some callers balk; omitted = none")
+    self_service: SelfService | None = Field(None, description="a bot or FAQ in front of the queue; omitted = everyone reaches the queue")
+    after_contact_work: Distribution | None = Field(None, description="agent work after the customer leaves (wrap-up), seconds; omitted = none")
+    complications: Complications | None = Field(None, description="a share of contacts needing extra handle time; omitted = none")
+    chat: Chat | None = Field(None, description="chat settings (channel: chat); omitted = no stretch")
 
-    @field_validator("patience", mode="before")
+    @field_validator("patience", "tolerance", mode="before")
     @classmethod
     def _preset(cls, v):
         return expand_preset(v) if v is not None else v
@@ -176,9 +216,18 @@ class AgentPool(Strict):
     skills: Annotated[list[str], Field(min_length=1)] | dict[str, Annotated[int, Field(ge=0)]] = Field(
         description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first)"
     )
-    agents: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] = Field(
-        description="agents staffed: one number for the day or one per interval"
+    agents: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="agents staffed: one number for the day or one per interval (or give shifts)"
     )
+    shifts: Annotated[list[Shift], Field(min_length=1)] | None = Field(None, description="shifts with start, end and breaks, instead of agents")
+    shrinkage: Shrinkage | None = Field(None, description="share of scheduled time lost, random per replication and agent; omitted = none")
+    concurrency: Concurrency | None = Field(None, description="chat agents holding several chats at once; omitted = one contact at a time")
+
+    @model_validator(mode="after")
+    def _agents_or_shifts(self):
+        if (self.agents is None) == (self.shifts is None):
+            raise ValueError("give exactly one of agents or shifts")
+        return self
 
     @property
     def skill_levels(self) -> dict[str, int]:
@@ -187,7 +236,14 @@ class AgentPool(Strict):
             return dict(self.skills)
         return {name: i for i, name in enumerate(self.skills)}
 
-    def staffing(self, n_intervals: int) -> list[int]:
+    def staffing(self, n_intervals: int, horizon: "Horizon | None" = None) -> list[int]:
+        """Scheduled agents per interval; for shifts, the interval's time-average rounded (needs horizon)."""
+        if self.shifts is not None:
+            if horizon is None:
+                raise ValueError("a pool given by shifts needs the horizon to give per-interval staffing")
+            from .model.behaviours.workforce import shift_staffing
+
+            return [round(x) for x in shift_staffing(self.shifts, horizon)]
         return list(self.agents) if isinstance(self.agents, list) else [self.agents] * n_intervals
 
 
@@ -195,6 +251,14 @@ class Busyness(Strict):
     """Day-to-day forecast error: each replication's arrival rates are multiplied by a gamma(mean 1) draw."""
 
     shape: PositiveSeconds = Field(10, description="gamma shape; variance of the multiplier is 1/shape")
+
+
+class Costs(Strict):
+    """Optional money figures, so plans can be compared on cost as well as on service (docs/compare.md)."""
+
+    agent_hour: Annotated[float, Field(ge=0)] = Field(0, description="cost of one staffed agent hour")
+    abandoned_contact: Annotated[float, Field(ge=0)] = Field(0, description="cost charged for each abandoned contact (lost sale, redial)")
+    currency: str = Field("", description="shown after amounts in reports, e.g. EUR")
 
 
 class Scenario(Strict):
@@ -209,6 +273,12 @@ class Scenario(Strict):
     busyness: Busyness | None = Field(None, description="day-level gamma multiplier on arrival rates; omitted = none")
     contact_types: Annotated[dict[str, ContactType], Field(min_length=1)]
     agent_pools: Annotated[dict[str, AgentPool], Field(min_length=1)]
+    costs: Costs | None = Field(None, description="agent-hour and abandonment costs; omitted = reports show no cost")
+    variants: dict[str, "Scenario"] = Field(
+        default_factory=dict,
+        repr=False,
+        description="named plans: partial scenarios deep-merged onto this one (ccsim compare; filled by scenario_from_dict)",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -245,6 +315,7 @@ def cross_field_problems(sc: Scenario) -> list[str]:
             problems.append(f"contact_types -> {cname} -> arrivals -> volumes: {len(ct.arrivals.volumes)} values given, the horizon has {n} intervals")
         if cname not in served:
             problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
+    problems += behaviour_problems(sc)
     return problems
 
 
@@ -348,6 +419,8 @@ def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None 
     """Validate a parsed scenario (a dict as YAML gives it) into a ``Scenario``."""
     if not isinstance(raw, dict):
         raise ScenarioError(["the scenario must be a mapping of keys (name:, horizon:, contact_types:, ...)"], source)
+    if "variants" in raw:
+        return _with_variants(raw, Path(base_dir), source)
     problems: list[str] = []
     _resolve_forecast_csvs(raw, Path(base_dir), problems)
     try:
@@ -359,6 +432,55 @@ def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None 
     if problems:
         raise ScenarioError(problems, source)
     return scenario
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """``override`` laid over ``base``: mappings merge key by key, anything else (lists too) replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
+    """Validate the base scenario and each ``variants: {name: overrides}`` entry merged onto it.
+
+    Each variant is a full scenario once merged, validated like any other; its problems are
+    located under ``variants -> name -> ...``. Lines a variant shares with a broken base are
+    reported once, for the base.
+    """
+    base_raw = {k: v for k, v in raw.items() if k != "variants"}
+    specs = raw["variants"]
+    problems: list[str] = []
+    base = None
+    try:
+        base = scenario_from_dict(copy.deepcopy(base_raw), base_dir, source)
+    except ScenarioError as err:
+        problems.extend(err.problems)
+    variants: dict[str, Scenario] = {}
+    if not isinstance(specs, dict) or not specs:
+        problems.append("variants: must be a mapping of variant name -> overrides, e.g. variants: {bigger_team: {agent_pools: {team: {agents: 12}}}}")
+        specs = {}
+    for name, override in specs.items():
+        where = f"variants -> {name}"
+        if not isinstance(override, dict):
+            problems.append(f"{where}: must be a mapping of overrides (a partial scenario)")
+            continue
+        if "variants" in override:
+            problems.append(f"{where} -> variants: variants cannot be nested")
+            continue
+        merged = deep_merge(base_raw, override)
+        if "name" not in override and isinstance(base_raw.get("name"), str):
+            merged["name"] = f"{base_raw['name']} ({name})"
+        try:
+            variants[str(name)] = scenario_from_dict(merged, base_dir, source)
+        except ScenarioError as err:
+            problems.extend(f"{where} -> {line}" for line in err.problems if line not in problems)
+    if problems:
+        raise ScenarioError(problems, source)
+    return base.model_copy(update={"variants": variants})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -381,7 +503,14 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def bundled_scenario_path(name: str = "default") -> Path:
-    """Path of a scenario shipped with ccsim (the files of ``scenarios/``)."""
+    """Path of a scenario shipped with ccsim (the files of ``scenarios/``).
+
+    Installed, ``scenarios/`` is the data package ``ccsim.scenarios``; run from a source checkout
+    (the package shadowed by the working directory) it is the folder beside ``ccsim/``.
+    """
     from importlib.resources import files
 
-    return Path(str(files("ccsim.scenarios").joinpath(f"{name}.yaml")))
+    try:
+        return Path(str(files("ccsim.scenarios").joinpath(f"{name}.yaml")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "scenarios" / f"{name}.yaml"

@@ -1,0 +1,49 @@
+"""Shared helpers: the reference scenario as a dict, and a CLI runner."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = REPO / "scenarios"
+
+REFERENCE = {
+    "name": "Reference M/M/n+M",
+    "seed": 7,
+    "replications": 10,
+    "warmup_minutes": 0,
+    "horizon": {"hours": 8, "interval_minutes": 30},
+    "contact_types": {
+        "calls": {
+            "arrivals": {"per_hour": 1000},
+            "handle_time": {"dist": "exponential", "mean": 300},
+            "patience": {"dist": "exponential", "mean": 60},
+            "service_level": {"seconds": 20, "target": 0.8},
+        }
+    },
+    "agent_pools": {"team": {"skills": ["calls"], "agents": 90}},
+}
+
+
+def reference(**changes) -> dict:
+    """A deep copy of the reference scenario dict with top-level keys replaced."""
+    d = copy.deepcopy(REFERENCE)
+    d.update(changes)
+    return d
+
+
+@pytest.fixture
+def cli():
+    """Invoke the ccsim Typer app in-process: ``cli("run", "--json")`` -> click Result."""
+    from cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
