@@ -33,15 +33,35 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def band_traces(x: list, estimates: list[Estimate], name: str, hex_colour: str, scale: float = 1.0, dash: str | None = None) -> list[go.Scatter]:
-    """A mean line with its 95% confidence band (a filled area between lower and upper bounds)."""
+def band_traces(
+    x: list,
+    estimates: list[Estimate],
+    name: str,
+    hex_colour: str,
+    scale: float = 1.0,
+    dash: str | None = None,
+    bounds: tuple[float | None, float | None] = (0.0, None),
+) -> list[go.Scatter]:
+    """A mean line with its 95% confidence band (a filled area between lower and upper bounds).
+
+    The t-interval can reach past what a figure can be (a share above 100%, a negative wait);
+    the band is drawn clipped to ``bounds`` so it never shows impossible values.
+    """
+    low_bound, high_bound = bounds
 
     def val(v):
-        return None if v is None else v * scale
+        if v is None:
+            return None
+        v *= scale
+        if low_bound is not None:
+            v = max(v, low_bound)
+        if high_bound is not None:
+            v = min(v, high_bound)
+        return v
 
     upper = [val(e.hi if e.hi is not None else e.mean) for e in estimates]
     lower = [val(e.lo if e.lo is not None else e.mean) for e in estimates]
-    mean = [val(e.mean) for e in estimates]
+    mean = [None if e.mean is None else e.mean * scale for e in estimates]
     group = f"band-{name}"
     return [
         go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group),
@@ -58,6 +78,11 @@ def band_traces(x: list, estimates: list[Estimate], name: str, hex_colour: str, 
         ),
         go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line=dict(color=hex_colour, width=2, dash=dash), marker=dict(size=5), legendgroup=group),
     ]
+
+
+def level_trace(x: list, y: float, name: str, hex_colour: str = "#444444", dash: str = "dot") -> go.Scatter:
+    """A flat reference line (a target, zero difference) drawn across every interval."""
+    return go.Scatter(x=x, y=[y] * len(x), mode="lines", name=name, line=dict(color=hex_colour, width=1.5, dash=dash), hoverinfo="skip")
 
 
 def figure(title: str, x_title: str, y_title: str, traces: list, percent: bool = False, y_range: list | None = None) -> go.Figure:
@@ -103,6 +128,8 @@ h1{font-size:1.6em;margin-bottom:0} h2{margin-top:1.6em;border-bottom:1px solid 
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right} th{background:#f0f0f0} td:first-child,th:first-child{text-align:left}
 .chart{page-break-inside:avoid;break-inside:avoid} footer{color:#666;font-size:0.85em;margin-top:32px;border-top:1px solid #ddd;padding-top:8px}
 .bad{color:#b00020;font-weight:600} .good{color:#1b7f3b}
+.ns{color:#777} .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+.plans{list-style:none;padding-left:0} .plans li{margin:4px 0}
 @media print{body{max-width:none} .chart{width:100%}}
 """
 

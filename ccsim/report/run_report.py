@@ -53,13 +53,13 @@ def build_run_report(result: SimulationResult) -> str:
     tag = f"{sc.name} · seed {result.seed} · {result.replications} replications"
     xt = "interval start (clock time)"
 
-    def per_type(metric: str, scale: float = 1.0):
+    def per_type(metric: str, bounds=(0.0, None)):
         traces = []
         for k, name in enumerate(names):
-            traces += band_traces(x, result.intervals_by_contact_type[name][metric], name, colour(k), scale)
+            traces += band_traces(x, result.intervals_by_contact_type[name][metric], name, colour(k), bounds=bounds)
         return traces
 
-    sl_traces = per_type("service_level")
+    sl_traces = per_type("service_level", bounds=(0.0, 1.0))
     for k, (name, ct) in enumerate(sc.contact_types.items()):
         sl_traces.append(
             dict(type="scatter", x=x, y=[ct.service_level.target] * len(x), mode="lines", name=f"{name} target ({ct.service_level.seconds:g} s)", line=dict(color=colour(k), dash="dot"))
@@ -70,7 +70,7 @@ def build_run_report(result: SimulationResult) -> str:
         offered_traces += band_traces(x, result.intervals_by_contact_type[name]["answered"], f"{name} answered", colour(k), dash="dash")
     occ_traces = []
     for p, name in enumerate(sc.pool_names):
-        occ_traces += band_traces(x, result.intervals_by_pool[name]["occupancy"], name, colour(len(names) + p))
+        occ_traces += band_traces(x, result.intervals_by_pool[name]["occupancy"], name, colour(len(names) + p), bounds=(0.0, 1.0))
     queue_traces = []
     for k, name in enumerate(names):
         queue_traces += band_traces(x, result.intervals_by_contact_type[name]["max_queue"], f"{name} max", colour(k))
@@ -79,15 +79,23 @@ def build_run_report(result: SimulationResult) -> str:
     charts = [
         figure(f"Service level against target — {tag}", xt, "answered within T / offered (%)", sl_traces, percent=True, y_range=[0, 1.05]),
         figure(f"Average speed of answer — {tag}", xt, "ASA (seconds)", per_type("asa_seconds")),
-        figure(f"Abandonment — {tag}", xt, "abandoned / offered (%)", per_type("abandon_rate"), percent=True),
+        figure(f"Abandonment — {tag}", xt, "abandoned / offered (%)", per_type("abandon_rate", bounds=(0.0, 1.0)), percent=True),
         figure(f"Offered and answered — {tag}", xt, "contacts per interval", offered_traces),
         figure(f"Occupancy — {tag}", xt, "busy / staffed agent time (%)", occ_traces, percent=True, y_range=[0, 1.05]),
         figure(f"Queue length — {tag}", xt, "contacts waiting", queue_traces),
     ]
 
-    metrics = ["offered", "answered", "abandoned", "service_level", "asa_seconds", "wait_p90_seconds", "abandon_rate"]
-    rows = [[html.escape(n)] + [_fmt(result.by_contact_type[n][m], m) for m in metrics] for n in names]
-    day_table = table_html(["contact type"] + metrics, rows)
+    columns = {
+        "offered": "offered",
+        "answered": "answered",
+        "abandoned": "abandoned",
+        "service_level": "service level",
+        "asa_seconds": "ASA",
+        "wait_p90_seconds": "90% waited at most",
+        "abandon_rate": "abandon rate",
+    }
+    rows = [[html.escape(n)] + [_fmt(result.by_contact_type[n][m], m) for m in columns] for n in names]
+    day_table = table_html(["contact type"] + list(columns.values()), rows)
     pool_rows = [[html.escape(p), _fmt(result.by_pool[p]["agents"], "agents"), _fmt(result.by_pool[p]["occupancy"], "occupancy")] for p in sc.pool_names]
     pool_table = table_html(["agent pool", "agents (mean)", "occupancy"], pool_rows)
     note = "<p>Each figure is the mean over replications; small print and shaded bands are 95% confidence intervals.</p>"
