@@ -1,0 +1,349 @@
+"""Shift plans: turn a required-agents curve into shifts that cover it at the fewest paid hours.
+
+Why an integer program: a planner's question is "which shifts, starting when, how many of each",
+under rules (allowed lengths and start times, breaks, opening hours, a minimum and maximum head
+count). Each admissible shift pattern (kind x start x break placement) is a column of a covering
+problem; ``scipy.optimize.milp`` (HiGHS) picks how many agents work each pattern. Coverage that
+cannot be bought within the rules becomes a slack variable with a penalty far above any shift's
+cost, so the optimiser always answers and reports the intervals it could not cover instead of
+failing.
+
+Two things called "shifts" live in a scenario and must not be confused:
+
+* the top-level ``shifts:`` section holds these *rules* for ``ccsim staff`` (``ShiftRules``);
+* ``agent_pools -> POOL -> shifts`` is an actual *roster* (start, end, count, breaks) that the
+  simulation runs. ``ShiftPlan.roster`` turns an optimised plan into that form.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import Horizon
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _clock(value: str) -> int:
+    from .scenario import _parse_clock
+
+    return _parse_clock(value)
+
+
+class BreakRule(_Strict):
+    """A break every agent of a shift kind takes, placed by the optimiser inside a window."""
+
+    minutes: Annotated[int, Field(gt=0, le=240)] = Field(description="length of the break, minutes")
+    earliest_after_minutes: Annotated[int, Field(ge=0)] = Field(description="earliest start of the break, minutes after the shift starts")
+    latest_after_minutes: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="latest start of the break, minutes after the shift starts (default: the earliest, i.e. a fixed break)"
+    )
+    paid: bool = Field(False, description="whether the break counts as paid time")
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.latest_after_minutes is not None and self.latest_after_minutes < self.earliest_after_minutes:
+            raise ValueError("latest_after_minutes must be >= earliest_after_minutes")
+        return self
+
+    @property
+    def latest(self) -> int:
+        return self.earliest_after_minutes if self.latest_after_minutes is None else self.latest_after_minutes
+
+
+class ShiftKind(_Strict):
+    """One allowed shift length with its breaks and, optionally, its own start window."""
+
+    name: str | None = Field(None, description="label in reports (default: the length, e.g. '8h')")
+    hours: Annotated[float, Field(gt=0, le=16)] = Field(description="shift length including breaks, hours")
+    breaks: list[BreakRule] = Field(default_factory=list, description="breaks taken during the shift")
+    earliest_start: str | None = Field(None, description="earliest start for this kind, HH:MM (default: opening time)")
+    latest_start: str | None = Field(None, description="latest start for this kind, HH:MM (default: the last start that ends by closing)")
+    max_count: Annotated[int, Field(ge=0)] | None = Field(None, description="at most this many shifts of this kind in the day")
+
+    @field_validator("earliest_start", "latest_start")
+    @classmethod
+    def _clocks(cls, v):
+        if v is not None:
+            _clock(v)
+        return v
+
+    @model_validator(mode="after")
+    def _breaks_fit(self):
+        for b in self.breaks:
+            if b.latest + b.minutes > self.hours * 60:
+                raise ValueError(f"a {b.minutes}-minute break starting {b.latest} min in does not fit a {self.hours:g}-hour shift")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.hours:g}h"
+
+    @property
+    def paid_hours(self) -> float:
+        return self.hours - sum(b.minutes for b in self.breaks if not b.paid) / 60.0
+
+
+class ShiftRules(_Strict):
+    """Rules for ``ccsim staff``'s shift optimiser (top-level ``shifts:``; not a roster).
+
+    A roster of actual shifts (start, end, count) belongs under ``agent_pools -> POOL -> shifts``.
+    """
+
+    kinds: Annotated[list[ShiftKind], Field(min_length=1)] = Field(description="allowed shift kinds (lengths, breaks, start windows)")
+    start_every_minutes: Annotated[int, Field(gt=0, le=1440)] | None = Field(
+        None, description="shifts start on this grid of minutes after opening (default: the scenario's interval length)"
+    )
+    open: str | None = Field(None, description="opening time, HH:MM: no shift starts before it (default: the horizon start)")
+    close: str | None = Field(None, description="closing time, HH:MM: no shift ends after it (default: the horizon end)")
+    min_agents: Annotated[int, Field(ge=0)] = Field(0, description="minimum agents on duty in every open interval (per pool)")
+    max_agents: Annotated[int, Field(ge=0)] | None = Field(None, description="maximum agents on duty in any interval, e.g. seats (per pool)")
+    max_shifts: Annotated[int, Field(ge=0)] | None = Field(None, description="maximum shifts (people) in the day (per pool)")
+    pools: list[str] | None = Field(None, description="agent pools planned with these rules (default: every pool)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_roster(cls, v):
+        if isinstance(v, list):
+            raise ValueError(
+                "top-level shifts: holds RULES for `ccsim staff` (kinds, start_every_minutes, open, close, min_agents, ...); "
+                "a roster of actual shifts (start, end, count) goes under agent_pools -> POOL -> shifts"
+            )
+        return v
+
+    @field_validator("open", "close")
+    @classmethod
+    def _clocks(cls, v):
+        if v is not None:
+            _clock(v)
+        return v
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.max_agents is not None and self.min_agents > self.max_agents:
+            raise ValueError(f"min_agents ({self.min_agents}) is above max_agents ({self.max_agents})")
+        return self
+
+
+def rules_problems(rules: ShiftRules, pool_names: list[str], where: str = "shifts") -> list[str]:
+    """Checks against the scenario (called from scenario validation)."""
+    problems = []
+    for p in rules.pools or []:
+        if p not in pool_names:
+            problems.append(f"{where} -> pools: '{p}' is not an agent pool (known: {', '.join(pool_names)})")
+    return problems
+
+
+def load_shift_rules(path) -> ShiftRules:
+    """Read a ``--shifts`` file: either the rules themselves or a file with a top-level ``shifts:``."""
+    from pathlib import Path
+
+    import yaml
+    from pydantic import ValidationError
+
+    from .scenario import ScenarioError, format_validation_error
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read ({exc.strerror})"], str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{path}: YAML syntax error: {exc}"], str(path)) from None
+    if isinstance(raw, dict) and "shifts" in raw and "kinds" not in raw:
+        raw = raw["shifts"]
+    try:
+        return ShiftRules.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError([f"{path}: shifts -> {line}" for line in format_validation_error(err, raw)], str(path)) from None
+
+
+# --- the optimiser ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One column of the covering problem: a kind starting at a minute with its breaks placed."""
+
+    kind: str
+    start_min: int  # minutes after the horizon start
+    end_min: int
+    breaks: tuple[tuple[int, int], ...]  # (start, minutes) after the horizon start
+    paid_hours: float
+
+
+@dataclass
+class ShiftPlan:
+    """The optimiser's answer for one pool: how many agents work each pattern, and what it covers."""
+
+    pool: str
+    labels: list[str]
+    required: list[int]
+    coverage: list[float]
+    uncovered: list[float]  # agents short per interval (0 where covered)
+    shifts: list[tuple[Pattern, int]]
+    paid_hours: float
+    status: str
+    day_start_min: int
+
+    @property
+    def uncovered_intervals(self) -> list[str]:
+        return [lab for lab, u in zip(self.labels, self.uncovered) if u > 1e-6]
+
+    def staffing(self) -> list[int]:
+        """Agents on duty per interval (coverage rounded, as the engine rounds a roster)."""
+        return [int(math.floor(c + 0.5 + 1e-9)) for c in self.coverage]
+
+    def roster(self) -> list[dict]:
+        """The plan as ``agent_pools -> POOL -> shifts`` entries (start, end, count, breaks)."""
+
+        def clock(m: int) -> str:
+            m = (self.day_start_min + m) % 1440
+            return f"{m // 60:02d}:{m % 60:02d}"
+
+        out = []
+        for pat, count in self.shifts:
+            out.append(
+                {
+                    "start": clock(pat.start_min),
+                    "end": clock(pat.end_min),
+                    "count": count,
+                    "breaks": [{"start": clock(s), "minutes": m} for s, m in pat.breaks],
+                }
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pool": self.pool,
+            "status": self.status,
+            "paid_hours": round(self.paid_hours, 3),
+            "shifts": [
+                {"kind": p.kind, **r, "paid_hours": p.paid_hours}
+                for (p, _), r in zip(self.shifts, self.roster())
+            ],
+            "uncovered_intervals": [
+                {"interval_start": lab, "agents_short": round(u, 3)} for lab, u in zip(self.labels, self.uncovered) if u > 1e-6
+            ],
+            "coverage": [
+                {"interval_start": lab, "required": r, "scheduled": round(c, 3)}
+                for lab, r, c in zip(self.labels, self.required, self.coverage)
+            ],
+        }
+
+
+def patterns(rules: ShiftRules, horizon: "Horizon") -> list[Pattern]:
+    """Every admissible shift pattern inside the opening hours, on the start grid."""
+    day0 = horizon.start_minute
+    length = int(round(horizon.total_minutes))
+    open_m = 0 if rules.open is None else (_clock(rules.open) - day0) % 1440
+    close_m = length if rules.close is None else (_clock(rules.close) - day0) % 1440 or 1440
+    close_m = min(close_m, length)
+    step = rules.start_every_minutes or horizon.interval_minutes
+    out = []
+    for kind in rules.kinds:
+        dur = int(round(kind.hours * 60))
+        lo = open_m if kind.earliest_start is None else max(open_m, (_clock(kind.earliest_start) - day0) % 1440)
+        hi = close_m - dur if kind.latest_start is None else min(close_m - dur, (_clock(kind.latest_start) - day0) % 1440)
+        start = open_m
+        while start <= hi:
+            if start >= lo:
+                windows = [range(b.earliest_after_minutes, b.latest + 1, step) for b in kind.breaks]
+                for offsets in itertools.product(*windows):
+                    brks = tuple((start + o, b.minutes) for o, b in zip(offsets, kind.breaks))
+                    out.append(Pattern(kind.label, start, start + dur, brks, kind.paid_hours))
+            start += step
+    return out
+
+
+def _coverage_row(pat: Pattern, n: int, interval_min: float) -> np.ndarray:
+    """Share of each interval the pattern's agent is on duty (breaks cut out)."""
+    row = np.zeros(n)
+    pieces = [(pat.start_min, pat.end_min)]
+    for bs, bm in pat.breaks:
+        be = bs + bm
+        nxt = []
+        for a, z in pieces:
+            if be <= a or bs >= z:
+                nxt.append((a, z))
+                continue
+            if bs > a:
+                nxt.append((a, bs))
+            if be < z:
+                nxt.append((be, z))
+        pieces = nxt
+    for a, z in pieces:
+        for i in range(int(a // interval_min), min(n, int(math.ceil(z / interval_min)))):
+            lo, hi = i * interval_min, (i + 1) * interval_min
+            row[i] += max(0.0, min(z, hi) - max(a, lo)) / interval_min
+    return row
+
+
+def optimise_shifts(
+    required: list[int], rules: ShiftRules, horizon: "Horizon", pool: str = "", time_limit_s: float = 30.0
+) -> ShiftPlan:
+    """Fewest paid hours covering ``required`` agents per interval under ``rules``.
+
+    Solved with HiGHS through ``scipy.optimize.milp``. Requirement that no admissible shift can
+    cover (outside opening hours, above ``max_agents``, beyond ``max_shifts``) is left uncovered
+    and reported, never an error.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n = horizon.n_intervals
+    labels = horizon.interval_labels()
+    req = np.asarray(required, float)
+    pats = patterns(rules, horizon)
+    interval_min = horizon.interval_minutes
+    m = len(pats)
+    a = np.array([_coverage_row(p, n, interval_min) for p in pats]).T if m else np.zeros((n, 0))
+    day0 = horizon.start_minute
+    open_m = 0 if rules.open is None else (_clock(rules.open) - day0) % 1440
+    close_m = horizon.total_minutes if rules.close is None else ((_clock(rules.close) - day0) % 1440 or 1440)
+    is_open = np.array([(i * interval_min >= open_m) and ((i + 1) * interval_min <= close_m) for i in range(n)])
+    need = np.maximum(req, np.where(is_open, rules.min_agents, 0))
+    max_paid = max((p.paid_hours for p in pats), default=1.0)
+    penalty = 100.0 * max(max_paid, 1.0)
+    # variables: x (m patterns, integer) then u (n shortfalls, continuous)
+    c = np.concatenate([[p.paid_hours for p in pats], np.full(n, penalty)])
+    rows = [LinearConstraint(np.hstack([a, np.eye(n)]), need, np.inf)]
+    if rules.max_agents is not None and m:
+        rows.append(LinearConstraint(np.hstack([a, np.zeros((n, n))]), -np.inf, rules.max_agents))
+    if rules.max_shifts is not None and m:
+        rows.append(LinearConstraint(np.concatenate([np.ones(m), np.zeros(n)])[None, :], -np.inf, rules.max_shifts))
+    for kind in rules.kinds:
+        if kind.max_count is not None and m:
+            mask = np.array([p.kind == kind.label for p in pats], float)
+            rows.append(LinearConstraint(np.concatenate([mask, np.zeros(n)])[None, :], -np.inf, kind.max_count))
+    integrality = np.concatenate([np.ones(m), np.zeros(n)])
+    res = milp(c, constraints=rows, integrality=integrality, bounds=Bounds(0, np.inf), options={"time_limit": time_limit_s})
+    if res.x is None:  # cannot happen with the slacks, but never crash a planner's run
+        x, u, status = np.zeros(m), need.copy(), f"solver failed: {res.message}"
+    else:
+        x = np.round(res.x[:m]).astype(int)
+        status = "optimal" if res.status == 0 else f"time limit: best plan found ({res.message})"
+        cov = a @ x
+        u = np.maximum(0.0, need - cov)
+    coverage = (a @ x) if m else np.zeros(n)
+    chosen = [(p, int(k)) for p, k in zip(pats, x) if k > 0]
+    chosen.sort(key=lambda pk: (pk[0].start_min, pk[0].kind))
+    return ShiftPlan(
+        pool=pool,
+        labels=labels,
+        required=[int(v) for v in req],
+        coverage=[float(v) for v in coverage],
+        uncovered=[float(v) if v > 1e-6 else 0.0 for v in u],
+        shifts=chosen,
+        paid_hours=float(sum(p.paid_hours * k for p, k in chosen)),
+        status=status,
+        day_start_min=day0,
+    )
