@@ -1,6 +1,7 @@
 """The ``ccsim`` command: parse arguments, call the library, print. Exit codes live only here.
 
-Exit codes: 0 success, 2 bad input (scenario, flags, files), 130 interrupted with nothing to show.
+Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --scheduler), 130 interrupted
+(what finished is still printed and written, marked partial).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.table import Table
 import ccsim
 from ccsim.report.html import write_atomic
 from ccsim.results import SimulationResult
+from ccsim.runner import RunnerError
 from ccsim.scenario import Scenario, ScenarioError
 
 app = typer.Typer(
@@ -31,6 +33,11 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundled default scenario.", show_default=False)
+# Where replications run (ccsim.runner); every simulating command takes these two options.
+WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: 1 for tiny runs, else every core).")
+SchedulerOpt = typer.Option(
+    None, "--scheduler", envvar="CCSIM_DASK_SCHEDULER", help="Run on a Dask cluster at this address, e.g. tcp://host:8786 (needs ccsim[dask])."
+)
 
 
 def fail(problems: list[str]) -> None:
@@ -141,7 +148,8 @@ def run(
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Override the scenario's seed."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv and report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the summary JSON to stdout."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: 1 for small runs, all cores for big ones)."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
     records: Optional[Path] = typer.Option(None, "--records", help="Also write one row per contact (ACD log format) to this .csv or .parquet file."),
 ) -> None:
     """Simulate a scenario's day and report service level, waits, abandonment and occupancy with 95% CIs."""
@@ -156,10 +164,14 @@ def run(
             fail(["--records: writing Parquet needs pyarrow (pip install pyarrow); or use a .csv file"])
     with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress:
         try:
-            result = ccsim.simulate(sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None)
+            result = ccsim.simulate(
+                sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None, scheduler=scheduler
+            )
         except KeyboardInterrupt:
             err.print("interrupted before any replication finished; nothing written")
             raise typer.Exit(130)
+        except RunnerError as exc:
+            fail([str(exc)])
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
@@ -174,6 +186,8 @@ def run(
         write_records(result, records)
         if not as_json:
             out.print(f"wrote {records}")
+    if result.partial:
+        raise typer.Exit(130)
 
 
 @app.command()
