@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .distributions import Distribution, expand_preset
+from .shifts import ShiftRules, rules_problems
 from .scenario_behaviours import (
     Announcement,
     Callback,
@@ -261,6 +262,27 @@ class Costs(Strict):
     currency: str = Field("", description="shown after amounts in reports, e.g. EUR")
 
 
+class TypeTargets(Strict):
+    """Limits for one contact type beyond its service level (ccsim staff, ccsim trap)."""
+
+    max_asa_seconds: Annotated[float, Field(gt=0)] | None = Field(None, description="average speed of answer must not exceed this, seconds (> 0)")
+    max_abandon_rate: Annotated[float, Field(gt=0, le=1)] | None = Field(None, description="abandoned over offered must not exceed this share, (0, 1]")
+
+
+class Targets(Strict):
+    """Staffing goals beside each contact type's ``service_level`` target; omitted keys = no limit.
+
+    Top-level values apply to every contact type (ASA, abandonment) or agent pool (occupancy);
+    ``contact_types`` and ``agent_pools`` override them one by one.
+    """
+
+    max_asa_seconds: Annotated[float, Field(gt=0)] | None = Field(None, description="ASA limit for every contact type, seconds (> 0)")
+    max_abandon_rate: Annotated[float, Field(gt=0, le=1)] | None = Field(None, description="abandon-rate limit for every contact type, share (0, 1]")
+    max_occupancy: Annotated[float, Field(gt=0, le=1)] | None = Field(None, description="occupancy limit for every agent pool, share of staffed time busy (0, 1]; ~0.9 is a burnout line")
+    contact_types: dict[str, TypeTargets] = Field(default_factory=dict, description="per contact type overrides of max_asa_seconds / max_abandon_rate")
+    agent_pools: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict, description="per pool occupancy limit, share (0, 1]")
+
+
 class Scenario(Strict):
     """A contact-center day to simulate: demand, behaviour, staffing and how many replications."""
 
@@ -274,6 +296,8 @@ class Scenario(Strict):
     contact_types: Annotated[dict[str, ContactType], Field(min_length=1)]
     agent_pools: Annotated[dict[str, AgentPool], Field(min_length=1)]
     costs: Costs | None = Field(None, description="agent-hour and abandonment costs; omitted = reports show no cost")
+    targets: Targets | None = Field(None, description="ASA, abandon-rate and occupancy limits for ccsim staff / trap; omitted = service level only")
+    shifts: ShiftRules | None = Field(None, description="RULES for ccsim staff's shift optimiser (kinds, starts, breaks, opening hours); a roster goes under agent_pools -> POOL -> shifts")
     variants: dict[str, "Scenario"] = Field(
         default_factory=dict,
         repr=False,
@@ -316,6 +340,15 @@ def cross_field_problems(sc: Scenario) -> list[str]:
         if cname not in served:
             problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
     problems += behaviour_problems(sc)
+    if sc.targets is not None:
+        for cname in sc.targets.contact_types:
+            if cname not in sc.contact_types:
+                problems.append(f"targets -> contact_types -> {cname}: not a contact type (known: {', '.join(sc.contact_types)})")
+        for pname in sc.targets.agent_pools:
+            if pname not in sc.agent_pools:
+                problems.append(f"targets -> agent_pools -> {pname}: not an agent pool (known: {', '.join(sc.agent_pools)})")
+    if sc.shifts is not None:
+        problems += rules_problems(sc.shifts, list(sc.agent_pools))
     return problems
 
 
