@@ -201,5 +201,206 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
     )
 
 
+def print_comparison(cmp) -> None:
+    """Plans side by side (mean ± 95% CI) and the paired differences to the baseline."""
+    from ccsim.compare import NAMES, format_ci, format_difference, format_value, summary_lines
+
+    base = cmp.plans[cmp.baseline].label
+    others = [i for i in range(len(cmp.plans)) if i != cmp.baseline]
+    currency = cmp.plans[0].scenario.costs.currency if cmp.has_costs else ""
+    table = Table(title=f"{len(cmp.plans)} plans on the same {cmp.replications} days (seed {cmp.seed}): mean ± 95% CI; differences paired")
+    table.add_column("measure (day)")
+    for p in cmp.plans:
+        table.add_column(p.label, justify="right")
+    for i in others:
+        table.add_column(f"{cmp.plans[i].label} − {base}", justify="right")
+
+    def cell(metric, e):
+        if e is None or e.mean is None:
+            return "n/a"
+        hw = "" if e.half_width is None else " ±" + format_difference(metric, e.half_width, currency, unit=False).lstrip("+")
+        return format_value(metric, e.mean, currency) + hw
+
+    def diff(d):
+        if d is None or d.day.mean is None:
+            return "n/a"
+        if d.day.mean == 0 and d.day.lo == 0 and d.day.hi == 0:
+            return "[dim]identical[/]"
+        text = f"{format_difference(d.metric, d.day.mean, currency)}\n[dim]({format_ci(d.metric, d.day, currency, unit=False)})[/]"
+        colour = {"better": "green", "worse": "red"}.get(d.verdict)
+        if not d.significant:
+            return f"[dim]{text} n.s.[/]"
+        return f"[{colour}]{text}[/]" if colour else text
+
+    def row(label, metric, **kw):
+        table.add_row(label, *[cell(metric, cmp.day(i, metric, **kw)) for i in range(len(cmp.plans))], *[diff(cmp.difference(i, metric, **kw)) for i in others])
+
+    for name in cmp.contact_types:
+        pre = f"{name}: " if len(cmp.contact_types) > 1 else ""
+        for metric in ("offered", "service_level", "asa_seconds", "abandon_rate"):
+            row(pre + NAMES[metric], metric, contact_type=name)
+    for pool in cmp.pools:
+        row(f"{pool}: occupancy", "occupancy", pool=pool)
+    row("agent hours", "agent_hours")
+    if cmp.has_costs:
+        row("cost", "cost")
+    out.print(table)
+    for line in summary_lines(cmp):
+        out.print(f"- {line}", markup=False, highlight=False)
+
+
+@app.command()
+def compare(
+    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files, or one file with a variants: section (base + variants).", show_default=False),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=1, help="Replications for every plan (default: the first plan's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for every plan (default: the first plan's)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Plan the differences are taken against (default: the first)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write report.html, comparison.json and differences.csv here."),
+    images: Optional[str] = typer.Option(None, "--images", help="With --out: also write every chart as png or svg under DIR/charts (needs kaleido and Chromium)."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the comparison JSON to stdout."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+) -> None:
+    """Compare staffing plans on the same simulated days: paired differences (B - A) with 95% CIs."""
+    from ccsim.compare import ComparisonError, Plan, plans_from_scenario
+
+    check_out_dir(out_dir)
+    if images is not None and images not in ("png", "svg"):
+        fail([f"--images {images}: give png or svg"])
+    if images is not None and out_dir is None:
+        fail(["--images needs --out DIR (the charts go to DIR/charts)"])
+    plans, problems = [], []
+    for path in scenarios:
+        try:
+            sc = ccsim.load_scenario(path)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        if len(scenarios) == 1 and sc.variants:
+            plans += plans_from_scenario(sc, str(path))
+        else:
+            plans.append(Plan(path.stem if len(scenarios) > 1 else sc.name, sc, str(path)))
+    if problems:
+        fail(problems)
+    if len(plans) < 2:
+        fail([f"{scenarios[0]}: nothing to compare; give two or more scenario files, or add a variants: section (docs/compare.md)"])
+    with progress_bar(not as_json and sys.stderr.isatty(), f"{len(plans)} plans") as progress:
+        try:
+            cmp = ccsim.compare(plans, replications=replications, seed=seed, workers=workers, progress=progress, baseline=baseline or 0, scheduler=scheduler)
+        except ComparisonError as exc:
+            fail(exc.problems)
+        except KeyboardInterrupt:
+            err.print("interrupted before every plan finished a replication; nothing written")
+            raise typer.Exit(130)
+        except RunnerError as exc:
+            fail([str(exc)])
+    if as_json:
+        sys.stdout.write(json.dumps(cmp.to_dict(), indent=2) + "\n")
+    else:
+        print_comparison(cmp)
+    if out_dir is not None:
+        from ccsim.report.compare_report import build_compare_report, compare_figures
+
+        files = {
+            out_dir / "report.html": build_compare_report(cmp),
+            out_dir / "comparison.json": json.dumps(cmp.to_dict(), indent=2),
+            out_dir / "differences.csv": cmp.differences_csv(),
+        }
+        for path, text in files.items():
+            write_atomic(path, text)
+        written = [str(p) for p in files]
+        if images is not None:
+            from ccsim.report.export import ExportUnavailable, export_figures
+
+            try:
+                written += [str(p) for p in export_figures(compare_figures(cmp), out_dir / "charts", images)]
+            except ExportUnavailable as exc:
+                err.print(f"warning: charts not exported: {exc}", markup=False, highlight=False, soft_wrap=True)
+        if not as_json:
+            out.print("wrote " + ", ".join(written), markup=False, highlight=False, soft_wrap=True)
+    if cmp.partial:
+        raise typer.Exit(130)
+
+@app.command()
+def calibrate(
+    log: Path = typer.Argument(..., help="Per-contact log CSV: arrival_time,contact_type,answer_time,end_time (what `ccsim run --records` writes)."),
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the calibrated scenario YAML here (default: print it to stdout)."),
+    report_dir: Optional[Path] = typer.Option(None, "--report", help="Write report.html (every fit against the data), calibration.json and staffing_placeholder.csv here."),
+    interval_minutes: int = typer.Option(30, "--interval-minutes", min=1, max=1440, help="Planning interval length in minutes."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Map your export's headers: arrival_time=CallStart,answer_time=...,end_time=...,contact_type=...,pool=..."),
+    tz: Optional[str] = typer.Option(None, "--tz", help="Convert timestamps with UTC offsets to this zone's clock (e.g. Europe/Berlin)."),
+    weekday: Optional[str] = typer.Option(None, "--weekday", help="Calibrate from one day of the week only (mon ... sun)."),
+    staffing: Optional[Path] = typer.Option(None, "--staffing", help="CSV of agents per interval: interval_start,<pool>,... (else an Erlang A placeholder marked REVIEW)."),
+    patience: str = typer.Option("auto", "--patience", help="Patience to write: auto, curve (Kaplan-Meier), exponential, weibull or lognormal."),
+    handle: str = typer.Option("best", "--handle", help="Handle time to write: best (lowest AIC), exponential, gamma, lognormal, weibull or empirical."),
+    sl_seconds: float = typer.Option(20.0, "--sl-seconds", min=0, help="Service-level threshold T written into the scenario (seconds)."),
+    sl_target: float = typer.Option(0.8, "--sl-target", min=0, max=1, help="Service-level target written into the scenario (share)."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the calibration as JSON to stdout."),
+) -> None:
+    """Estimate a scenario from a contact log: volumes, handle time, censored patience, busyness."""
+    from ccsim.calibrate import CalibrationError, calibrate as run_calibration
+
+    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
+        fail([f"--report {report_dir}: exists and is not a directory"])
+    try:
+        cal = run_calibration(
+            log, columns=columns, tz=tz, interval_minutes=interval_minutes, weekday=weekday, staffing=staffing,
+            patience=patience, handle=handle, sl_seconds=sl_seconds, sl_target=sl_target,
+        )
+        cal.scenario()  # the written scenario must validate
+    except CalibrationError as exc:
+        fail(exc.problems)
+    except ScenarioError as exc:  # a calibration bug, not the user's: say so plainly
+        fail(["the calibrated scenario does not validate (please report this):"] + exc.problems)
+    text = cal.scenario_yaml()
+    written = []
+    if out_path is not None:
+        write_atomic(out_path, text)
+        written.append(str(out_path))
+    if report_dir is not None:
+        from ccsim.report.calibrate_report import write_calibration_report
+
+        written += [str(p) for p in write_calibration_report(cal, report_dir)]
+    if as_json:
+        sys.stdout.write(json.dumps(cal.to_dict(), indent=2) + "\n")
+        return
+    # Without --out the scenario goes to stdout (so it can be redirected) and the summary to stderr.
+    console = out if out_path is not None else err
+    print_calibration_summary(cal, console)
+    if out_path is None:
+        sys.stdout.write(text)
+    if written:
+        console.print("wrote " + ", ".join(written), markup=False, highlight=False, soft_wrap=True)
+
+
+def print_calibration_summary(cal, console: Console) -> None:
+    from ccsim.calibrate import describe_dist
+
+    table = Table(title=f"Calibrated from {cal.source}: {cal.rows:,} contacts, {len(cal.days)} day(s)")
+    for col in ("contact type", "a day", "AHT", "abandoned", "naive patience", "E[W]/P(ab)"):
+        table.add_column(col, justify="left" if col == "contact type" else "right")
+    for name, tc in cal.types.items():
+        p = tc.patience
+        table.add_row(
+            name,
+            f"{tc.per_day.sum(1).mean():,.0f}",
+            f"{tc.handle.aht:.1f} s" if tc.handle.n else "n/a",
+            f"{tc.abandoned / tc.contacts:.1%}",
+            "n/a" if p.naive_mean is None else f"{p.naive_mean:.1f} s",
+            "n/a" if p.shortcut_mean is None else f"{p.shortcut_mean:.1f} s",
+        )
+    console.print(table)
+    for name, tc in cal.types.items():
+        p = tc.patience
+        console.print(f"{name}: handle time {describe_dist(tc.handle.written)} ({tc.handle.chosen}: {tc.handle.reason})", markup=False, highlight=False, soft_wrap=True)
+        written = "none, nobody abandons (REVIEW)" if p.written is None else describe_dist(p.written)
+        console.print(f"{name}: patience {written} ({p.reason})", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"busyness: {cal.busyness.reason}", markup=False, highlight=False, soft_wrap=True)
+    staffing = "REVIEW: " if cal.staffing.source == "placeholder" else "staffing "
+    console.print(staffing + cal.staffing.method, markup=False, highlight=False, soft_wrap=True)
+    for note in cal.notes:
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
 if __name__ == "__main__":
     app()

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 from .scenario import Scenario, ScenarioError, bundled_scenario_path, load_scenario, scenario_from_dict  # noqa: E402
 from .results import SimulationResult  # noqa: E402
 from .runner import simulate  # noqa: E402
+from .compare import Comparison, ComparisonError, compare  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -23,4 +24,7 @@ __all__ = [
     "load_scenario",
     "scenario_from_dict",
     "simulate",
+    "compare",
+    "Comparison",
+    "ComparisonError",
 ]

@@ -1,0 +1,604 @@
+"""Plans side by side on the same simulated days: paired differences with 95% intervals.
+
+Every plan of a comparison is simulated with the same seed and the same replication indices.
+Random streams are keyed by (replication, purpose, contact-type name), so replication r of plan A
+and replication r of plan B see the same arrivals, handle times and patience draws (common random
+numbers). The difference B - A is therefore computed replication by replication and summarised
+with a t-interval over those paired values: the day-to-day noise both plans share cancels, and
+the interval is far tighter than either plan's own. Two identical plans differ by exactly zero.
+
+Reading a difference: ``significant`` means its 95% interval excludes zero; ``verdict`` turns the
+sign into "better" or "worse" using the measure's sense (higher service level is better, higher
+ASA is worse); measures without a sense (offered, occupancy, agent hours) are just "higher"/"lower".
+
+    import ccsim
+    cmp = ccsim.compare([ccsim.load_scenario("a.yaml"), ccsim.load_scenario("b.yaml")])
+    cmp.difference("b", "service_level", contact_type="phone").day    # Estimate of B - A
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+from scipy import stats as sps
+
+from . import __version__
+from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, Metric, estimate, estimate_columns, stack_counters
+from .results import SimulationResult
+from .runner import Progress, run_units
+from .scenario import Scenario
+
+#: +1: higher is better, -1: lower is better, 0: neither (a volume, a load, an input).
+SENSE = {
+    "offered": 0,
+    "answered": +1,
+    "abandoned": -1,
+    "service_level": +1,
+    "asa_seconds": -1,
+    "mean_wait_seconds": -1,
+    "wait_p90_seconds": -1,
+    "abandon_rate": -1,
+    "max_queue": -1,
+    "mean_queue": -1,
+    "occupancy": 0,
+    "agents": 0,
+    "agent_hours": 0,
+    "cost": -1,
+}
+
+#: Whole-center measures computed here (not per contact type or pool).
+CENTER_METRICS = ("agent_hours", "cost")
+UNITS = {"agent_hours": "hours", "cost": "currency"}
+UNITS.update({m.name: m.unit for m in TYPE_METRICS + POOL_METRICS})
+
+SCOPES = ("contact_type", "pool", "center")
+
+
+class ComparisonError(ValueError):
+    """Plans that cannot be compared on the same days; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan of a comparison: a short label, its validated scenario and where it came from."""
+
+    label: str
+    scenario: Scenario
+    source: str = ""
+
+
+def plans_from_scenario(scenario: Scenario, source: str = "") -> list[Plan]:
+    """A scenario with ``variants:`` -> the base plan then one plan per variant, in file order."""
+    where = f"{source}#" if source else "#"
+    plans = [Plan("base", scenario.model_copy(update={"variants": {}}), source)]
+    plans += [Plan(name, sc, f"{where}{name}") for name, sc in scenario.variants.items()]
+    return plans
+
+
+def _as_plans(items: Iterable) -> list[Plan]:
+    """Scenarios, ``Plan``s or ``(label, scenario)`` pairs -> plans with unique labels.
+
+    A single scenario with variants expands to base + variants; plain scenarios are labelled by
+    their ``name`` (made unique with a number when two share one).
+    """
+    items = list(items)
+    if len(items) == 1 and isinstance(items[0], Scenario) and items[0].variants:
+        return plans_from_scenario(items[0])
+    plans = []
+    for item in items:
+        if isinstance(item, Plan):
+            plans.append(item)
+        elif isinstance(item, Scenario):
+            plans.append(Plan(item.name, item))
+        else:
+            label, sc = item
+            plans.append(Plan(str(label), sc))
+    seen: dict[str, int] = {}
+    unique = []
+    for p in plans:
+        seen[p.label] = seen.get(p.label, 0) + 1
+        label = p.label if seen[p.label] == 1 else f"{p.label} #{seen[p.label]}"
+        unique.append(Plan(label, p.scenario.model_copy(update={"variants": {}}), p.source))
+    return unique
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Plan minus baseline for one measure, paired replication by replication.
+
+    ``day`` and ``intervals`` are Estimates of the mean difference with its 95% interval;
+    ``unpaired_half_width`` is the half-width two independent runs of the same size would give
+    (Welch), shown to make the gain of common random numbers visible.
+    """
+
+    plan: str
+    baseline: str
+    scope: str
+    name: str
+    metric: str
+    day: Estimate
+    intervals: list[Estimate]
+    unpaired_half_width: float | None
+
+    @property
+    def sense(self) -> int:
+        return SENSE.get(self.metric, 0)
+
+    @property
+    def significant(self) -> bool:
+        return _significant(self.day)
+
+    @property
+    def verdict(self) -> str:
+        return _verdict(self.day, self.sense)
+
+    def interval_verdicts(self) -> list[str]:
+        return [_verdict(e, self.sense) for e in self.intervals]
+
+    def to_dict(self, labels: list[str]) -> dict:
+        return {
+            "plan": self.plan,
+            "baseline": self.baseline,
+            "scope": self.scope,
+            "name": self.name,
+            "metric": self.metric,
+            "day": {**self.day.to_dict(), "significant": self.significant, "verdict": self.verdict},
+            "unpaired_ci95_half_width": self.unpaired_half_width,
+            "by_interval": [
+                {"interval_start": lab, **e.to_dict(), "significant": _significant(e)} for lab, e in zip(labels, self.intervals)
+            ],
+        }
+
+
+def _significant(e: Estimate) -> bool:
+    return e.lo is not None and e.hi is not None and (e.lo > 0 or e.hi < 0)
+
+
+def _verdict(e: Estimate, sense: int) -> str:
+    if e.mean is None:
+        return "undefined"
+    if not _significant(e):
+        return "not significant"
+    if sense == 0:
+        return "higher" if e.mean > 0 else "lower"
+    return "better" if (e.mean > 0) == (sense > 0) else "worse"
+
+
+def _unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> float | None:
+    """Welch half-width of mean(b) - mean(a) as if the runs were independent."""
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se2 = va + vb
+    if se2 == 0:
+        return 0.0
+    dof = se2**2 / ((va**2 / (len(a) - 1) if va else 0) + (vb**2 / (len(b) - 1) if vb else 0))
+    return float(sps.t.ppf(0.5 + confidence / 2, dof) * math.sqrt(se2))
+
+
+def _per_replication(sc: Scenario, result: SimulationResult) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
+    """(scope, name, metric) -> (day values (R,), interval values (R, I)) for one plan."""
+    hz = sc.horizon
+    bases = [ct.service_level.definition for ct in sc.contact_types.values()]
+    types, pools = stack_counters(result.replication_stats, bases, hz.interval_s)
+    out: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def add(scope: str, names: list[str], metrics: list[Metric], stacked: dict) -> None:
+        for m in metrics:
+            day, per_int = m.per_day(stacked), m.per_interval(stacked)
+            for k, name in enumerate(names):
+                out[(scope, name, m.name)] = (np.asarray(day[:, k], float), np.asarray(per_int[:, k], float))
+
+    add("contact_type", sc.type_names, TYPE_METRICS, types)
+    add("pool", sc.pool_names, POOL_METRICS, pools)
+    hours = pools["staffed_area"].sum(1) / 3600.0  # (R, I): agent hours present, all pools
+    out[("center", "all", "agent_hours")] = (hours.sum(-1), hours)
+    if sc.costs is not None:
+        abandoned = types["abandoned"].sum(1)
+        cost = sc.costs.agent_hour * hours + sc.costs.abandoned_contact * abandoned
+        out[("center", "all", "cost")] = (cost.sum(-1), cost)
+    return out
+
+
+@dataclass
+class Comparison:
+    """Plans simulated on the same days; estimates per plan and paired differences against the baseline."""
+
+    plans: list[Plan]
+    results: list[SimulationResult]
+    seed: int
+    replications: int
+    labels: list[str]
+    baseline: int = 0
+    notes: list[str] = field(default_factory=list)
+    partial: bool = False
+    wall_time_s: float = 0.0
+    ccsim_version: str = __version__
+    _values: list[dict] = field(default_factory=list, repr=False)
+
+    # --- lookups -----------------------------------------------------------------------------
+
+    @property
+    def plan_labels(self) -> list[str]:
+        return [p.label for p in self.plans]
+
+    def index(self, plan: str | int) -> int:
+        if isinstance(plan, int):
+            return plan
+        try:
+            return self.plan_labels.index(plan)
+        except ValueError:
+            raise KeyError(f"no plan '{plan}' (plans: {', '.join(self.plan_labels)})") from None
+
+    @property
+    def contact_types(self) -> list[str]:
+        """Contact types every plan has, in the baseline's order: the ones that can be paired."""
+        return [n for n in self.plans[self.baseline].scenario.type_names if all(n in p.scenario.contact_types for p in self.plans)]
+
+    @property
+    def pools(self) -> list[str]:
+        """Every pool of any plan, in order of first appearance (a plan may add or drop one)."""
+        return list(dict.fromkeys(n for p in self.plans for n in p.scenario.pool_names))
+
+    @property
+    def has_costs(self) -> bool:
+        return all(p.scenario.costs is not None for p in self.plans)
+
+    @staticmethod
+    def _key(metric: str, contact_type: str | None, pool: str | None) -> tuple[str, str, str]:
+        if contact_type is not None:
+            return ("contact_type", contact_type, metric)
+        if pool is not None:
+            return ("pool", pool, metric)
+        if metric in CENTER_METRICS:
+            return ("center", "all", metric)
+        raise ValueError(f"'{metric}' needs contact_type= or pool=")
+
+    def values(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per-replication (day, per-interval) values of one plan, or None if the plan lacks that scope."""
+        return self._values[self.index(plan)].get(self._key(metric, contact_type, pool))
+
+    def day(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> Estimate | None:
+        v = self.values(plan, metric, contact_type, pool)
+        return None if v is None else estimate(v[0])
+
+    def intervals(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> list[Estimate] | None:
+        v = self.values(plan, metric, contact_type, pool)
+        return None if v is None else estimate_columns(v[1])
+
+    def difference(
+        self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None, baseline: str | int | None = None
+    ) -> Difference | None:
+        """``plan - baseline`` paired over replications; None if either plan lacks the measure."""
+        b = self.baseline if baseline is None else self.index(baseline)
+        a = self.values(b, metric, contact_type, pool)
+        v = self.values(plan, metric, contact_type, pool)
+        if a is None or v is None:
+            return None
+        scope, name, _ = self._key(metric, contact_type, pool)
+        with np.errstate(invalid="ignore"):
+            d_day, d_int = v[0] - a[0], v[1] - a[1]
+        return Difference(
+            plan=self.plans[self.index(plan)].label,
+            baseline=self.plans[b].label,
+            scope=scope,
+            name=name,
+            metric=metric,
+            day=estimate(d_day),
+            intervals=estimate_columns(d_int),
+            unpaired_half_width=_unpaired_half_width(a[0], v[0]),
+        )
+
+    def differences(self) -> list[Difference]:
+        """Every measure every non-baseline plan shares with the baseline, against the baseline."""
+        out = []
+        for i in range(len(self.plans)):
+            if i == self.baseline:
+                continue
+            for key in self._values[self.baseline]:
+                if key in self._values[i]:
+                    scope, name, metric = key
+                    kw = {"contact_type": name} if scope == "contact_type" else {"pool": name} if scope == "pool" else {}
+                    out.append(self.difference(i, metric, **kw))
+        return out
+
+    # --- views -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """The ``ccsim compare --json`` / ``comparison.json`` shape (docs/compare.md)."""
+        day: dict = {}
+        for i, p in enumerate(self.plans):
+            block: dict = {s: {} for s in SCOPES}
+            for (scope, name, metric), (d, _) in self._values[i].items():
+                block[scope].setdefault(name, {})[metric] = estimate(d).to_dict()
+            day[p.label] = block
+        return {
+            "ccsim_version": self.ccsim_version,
+            "seed": self.seed,
+            "replications": self.replications,
+            "partial": self.partial,
+            "wall_time_seconds": round(self.wall_time_s, 3),
+            "baseline": self.plans[self.baseline].label,
+            "plans": [{"label": p.label, "scenario": p.scenario.name, "source": p.source} for p in self.plans],
+            "intervals": self.labels,
+            "notes": self.notes,
+            "summary": summary_lines(self),
+            "day": day,
+            "differences": [d.to_dict(self.labels) for d in self.differences()],
+        }
+
+    def differences_csv(self) -> str:
+        """One row per (plan, measure, interval) plus a 'day' row: mean and 95% bounds of plan - baseline."""
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["plan", "baseline", "scope", "name", "metric", "interval_start", "difference", "lo", "hi", "significant"])
+        for d in self.differences():
+            for lab, e in [("day", d.day)] + list(zip(self.labels, d.intervals)):
+                w.writerow([d.plan, d.baseline, d.scope, d.name, d.metric, lab, e.mean, e.lo, e.hi, _significant(e)])
+        return buf.getvalue()
+
+
+def _check_comparable(plans: list[Plan]) -> list[str]:
+    problems = []
+    if len(plans) < 2:
+        problems.append("a comparison needs at least two plans (two scenario files, or one file with a variants: section)")
+        return problems
+    ref = plans[0]
+    for p in plans[1:]:
+        if p.scenario.horizon.model_dump() != ref.scenario.horizon.model_dump():
+            hz, rz = p.scenario.horizon, ref.scenario.horizon
+            problems.append(
+                f"plan '{p.label}': horizon {hz.start} + {hz.total_minutes:g} min in {hz.interval_minutes}-min intervals differs from "
+                f"plan '{ref.label}' ({rz.start} + {rz.total_minutes:g} min in {rz.interval_minutes}-min intervals); plans must cover the same intervals"
+            )
+        if p.scenario.warmup_minutes != ref.scenario.warmup_minutes:
+            problems.append(
+                f"plan '{p.label}': warmup_minutes {p.scenario.warmup_minutes:g} differs from plan '{ref.label}' "
+                f"({ref.scenario.warmup_minutes:g}); the same days need the same warm-up"
+            )
+    if not any(all(n in p.scenario.contact_types for p in plans) for n in ref.scenario.type_names):
+        problems.append("the plans have no contact type in common, so nothing can be compared")
+    return problems
+
+
+def compare(
+    scenarios: Sequence,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    baseline: str | int = 0,
+    scheduler: str | None = None,
+) -> Comparison:
+    """Simulate every plan on the same days and pair them replication by replication.
+
+    ``scenarios``: scenarios (a single one with ``variants:`` means base + variants), ``Plan``s or
+    ``(label, scenario)`` pairs. All plans run with one seed and one number of replications:
+    ``seed``/``replications`` if given, else the first plan's (a note says so when plans disagree).
+    All units go through ``run_units`` in one batch, so one progress bar covers every replication.
+    If interrupted, only replications finished for every plan are kept (pairs stay pairs).
+    """
+    plans = _as_plans(scenarios)
+    problems = _check_comparable(plans)
+    if problems:
+        raise ComparisonError(problems)
+    notes = []
+    first = plans[0].scenario
+    if seed is None:
+        seed = first.seed
+        others = sorted({p.scenario.seed for p in plans} - {seed})
+        if others:
+            notes.append(f"plans give different seeds ({', '.join(map(str, [seed] + others))}); all run with seed {seed} so they see the same days")
+    if replications is None:
+        replications = first.replications
+        if len({p.scenario.replications for p in plans}) > 1:
+            notes.append(f"plans give different replications; all run {replications}")
+    plans = [Plan(p.label, p.scenario.model_copy(update={"seed": seed, "replications": replications}), p.source) for p in plans]
+    try:
+        b = baseline if isinstance(baseline, int) else [p.label for p in plans].index(baseline)
+    except ValueError:
+        raise ComparisonError([f"baseline '{baseline}' is not a plan (plans: {', '.join(p.label for p in plans)})"]) from None
+    if not 0 <= b < len(plans):
+        raise ComparisonError([f"baseline {baseline} is not a plan index (0..{len(plans) - 1})"])
+
+    units = [(p.scenario, r) for p in plans for r in range(replications)]
+    batch = run_units(units, workers, progress, scheduler=scheduler)
+    per_plan = [batch.results[i * replications : (i + 1) * replications] for i in range(len(plans))]
+    complete = [r for r in range(replications) if all(res[r] is not None for res in per_plan)]
+    if not complete:
+        raise KeyboardInterrupt
+    results = [
+        SimulationResult.from_replications(p.scenario, [res[r] for r in complete], batch.wall_time_s, partial=batch.interrupted)
+        for p, res in zip(plans, per_plan)
+    ]
+    if batch.interrupted:
+        notes.append(f"interrupted: {len(complete)} of {replications} replications finished for every plan; results are partial")
+    return Comparison(
+        plans=plans,
+        results=results,
+        seed=seed,
+        replications=len(complete),
+        labels=first.horizon.interval_labels(),
+        baseline=b,
+        notes=notes,
+        partial=batch.interrupted,
+        wall_time_s=batch.wall_time_s,
+        _values=[_per_replication(p.scenario, r) for p, r in zip(plans, results)],
+    )
+
+
+# --- plain language ------------------------------------------------------------------------
+
+
+def format_value(metric: str, value: float | None, currency: str = "") -> str:
+    """A value with its unit, as a planner reads it: 84.1%, 23.4 s, 1,234 contacts, 312.5 h."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    unit = UNITS.get(metric, "")
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "seconds":
+        return f"{value:,.1f} s"
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    if unit == "currency":
+        return f"{value:,.0f} {currency}".rstrip()
+    return f"{value:,.1f}"
+
+
+def format_difference(metric: str, value: float | None, currency: str = "", unit: bool = True) -> str:
+    """A signed difference: shares in percentage points (+7.1 pts), others in their unit."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    kind = UNITS.get(metric, "")
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    mag = abs(value)
+    if kind == "share":
+        text, suffix = f"{mag * 100:.1f}", " pts"
+    elif kind == "currency":
+        text, suffix = f"{mag:,.0f}", f" {currency}".rstrip()
+    else:
+        text, suffix = f"{mag:,.1f}", {"seconds": " s", "hours": " h"}.get(kind, "")
+    return sign + text + (suffix if unit else "")
+
+
+def format_ci(metric: str, e: Estimate, currency: str = "", unit: bool = True) -> str:
+    """'+3.0 pts to +4.3 pts' (or '+3.0 to +4.3' without units); '' when there is no interval."""
+    if e.lo is None:
+        return ""
+    return f"{format_difference(metric, e.lo, currency, unit)} to {format_difference(metric, e.hi, currency, unit)}"
+
+
+NAMES = {
+    "service_level": "service level",
+    "asa_seconds": "ASA",
+    "abandon_rate": "abandonment",
+    "occupancy": "occupancy",
+    "agent_hours": "agent hours",
+    "cost": "cost",
+    "mean_wait_seconds": "mean wait",
+    "wait_p90_seconds": "90th-percentile wait",
+    "offered": "offered",
+    "answered": "answered",
+    "abandoned": "abandoned",
+    "max_queue": "longest queue",
+    "mean_queue": "mean queue",
+    "agents": "agents",
+}
+
+
+def _clock(minute: int) -> str:
+    day, rem = divmod(minute, 1440)
+    clock = f"{rem // 60:02d}:{rem % 60:02d}"
+    return clock if day == 0 else f"d{day + 1} {clock}"
+
+
+def interval_runs(cmp: Comparison, indices: list[int]) -> list[str]:
+    """Consecutive interval indices -> clock ranges '10:30-13:00' (end = end of the last interval)."""
+    hz = cmp.plans[0].scenario.horizon
+    runs: list[list[int]] = []
+    for i in sorted(indices):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    start = hz.start_minute
+    step = hz.interval_minutes
+    return [f"{_clock(start + a * step)}–{_clock(start + (b + 1) * step)}" for a, b in runs]
+
+
+def plan_lines(cmp: Comparison) -> list[str]:
+    """Per plan and contact type: intervals meeting the target, the missed clock ranges, worst abandonment."""
+    lines = []
+    n = len(cmp.labels)
+    for name in cmp.contact_types:
+        for i, p in enumerate(cmp.plans):
+            ct = p.scenario.contact_types[name]
+            goal = f"{ct.service_level.target * 100:g}/{ct.service_level.seconds:g}"
+            sl = cmp.intervals(i, "service_level", contact_type=name)
+            missed = [k for k, e in enumerate(sl) if e.mean is not None and e.mean < ct.service_level.target]
+            day_sl = cmp.day(i, "service_level", contact_type=name)
+            who = f"Plan {p.label}" + (f" ({name})" if len(cmp.contact_types) > 1 else "")
+            text = f"{who} meets {goal} in {n - len(missed)} of {n} intervals (day {format_value('service_level', day_sl.mean)})"
+            if missed:
+                text += "; misses " + ", ".join(interval_runs(cmp, missed))
+            ab = cmp.intervals(i, "abandon_rate", contact_type=name)
+            worst = max(range(n), key=lambda k: ab[k].mean if ab[k].mean is not None else -1)
+            if ab[worst].mean:
+                text += f"; abandonment up to {ab[worst].mean:.0%} ({cmp.labels[worst]})"
+            lines.append(text + ".")
+    return lines
+
+
+def difference_lines(cmp: Comparison) -> list[str]:
+    """Per non-baseline plan: the day differences that matter, each with its 95% interval or 'not significant'."""
+    lines = []
+    base = cmp.plans[cmp.baseline]
+    for i, p in enumerate(cmp.plans):
+        if i == cmp.baseline:
+            continue
+        for name in cmp.contact_types:
+            parts, ns = [], []
+            for metric in ("service_level", "asa_seconds", "abandon_rate"):
+                d = cmp.difference(i, metric, contact_type=name)
+                if d is None or d.day.mean is None:
+                    continue
+                if d.significant:
+                    parts.append(f"{NAMES[metric]} {format_difference(metric, d.day.mean)} (95% CI {format_ci(metric, d.day)}, {d.verdict})")
+                else:
+                    ns.append(NAMES[metric])
+            sl = cmp.difference(i, "service_level", contact_type=name)
+            verdicts = sl.interval_verdicts()
+            scope = f" on {name}" if len(cmp.contact_types) > 1 else ""
+            text = f"{p.label} vs {base.label}{scope}: " + ("; ".join(parts) if parts else "no significant difference in service level, ASA or abandonment")
+            if parts and ns:
+                text += f"; not significant: {', '.join(ns)}"
+            text += (
+                f". Interval by interval, service level is significantly better in {verdicts.count('better')}, "
+                f"worse in {verdicts.count('worse')}, not significantly different in {verdicts.count('not significant')} of {len(verdicts)}."
+            )
+            lines.append(text)
+        lines.append(_cost_line(cmp, i))
+    return lines
+
+
+def _cost_line(cmp: Comparison, i: int) -> str:
+    p, base = cmp.plans[i], cmp.plans[cmp.baseline]
+    metric = "cost" if cmp.has_costs else "agent_hours"
+    d = cmp.difference(i, metric)
+    a = cmp.day(cmp.baseline, metric).mean
+    b = cmp.day(i, metric).mean
+    currency = p.scenario.costs.currency if metric == "cost" else ""
+    if not a:
+        return f"{p.label} has {format_value(metric, b, currency)} of {NAMES[metric]}."
+    rel = (b - a) / a
+    if abs(rel) < 0.0005 and not d.significant:
+        return f"{p.label} and {base.label} have the same {NAMES[metric]} ({format_value(metric, b, currency)})."
+    more = "more" if rel > 0 else "less"
+    what = "costs" if metric == "cost" else "uses"
+    text = f"{p.label} {what} {abs(rel):.1%} {more} {NAMES[metric] if metric != 'cost' else ''}".rstrip()
+    text += f" than {base.label} ({format_value(metric, b, currency)} vs {format_value(metric, a, currency)}"
+    if metric == "cost" and d.day.lo is not None:
+        text += f"; difference {format_difference(metric, d.day.mean, currency)}, 95% CI {format_ci(metric, d.day, currency)}"
+    text += ")."
+    if metric == "cost":
+        h = cmp.difference(i, "agent_hours")
+        ha = cmp.day(cmp.baseline, "agent_hours").mean
+        if ha:
+            text += f" Agent hours {format_difference('agent_hours', h.day.mean)} ({(h.day.mean or 0) / ha:+.1%})."
+    return text
+
+
+def summary_lines(cmp: Comparison) -> list[str]:
+    """The plain-language summary at the top of the report and under the terminal table."""
+    return plan_lines(cmp) + difference_lines(cmp) + list(cmp.notes)

@@ -1,0 +1,163 @@
+"""The report of ``ccsim compare``: plans side by side on the same simulated days.
+
+One chart per measure with every plan as its own line and 95% band (a plan keeps its colour in
+every chart), a chart of the paired service-level difference against the baseline, a table of
+day figures and differences, and the plain-language summary on top. ``compare_figures`` is also
+what the static export (``--images``) writes, so slides and page show the same charts.
+"""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+from ..compare import NAMES, Comparison, format_ci, format_difference, format_value, summary_lines
+from .html import Section, band_traces, colour, figure, level_trace, render_page, table_html
+
+XT = "interval start (clock time)"
+
+
+def _plan_traces(cmp: Comparison, metric: str, contact_type: str | None = None, pool: str | None = None, scale: float = 1.0) -> list:
+    traces = []
+    for i, p in enumerate(cmp.plans):
+        ests = cmp.intervals(i, metric, contact_type=contact_type, pool=pool)
+        if ests is not None:
+            traces += band_traces(cmp.labels, ests, p.label, colour(i), scale)
+    return traces
+
+
+def compare_figures(cmp: Comparison) -> list[tuple[str, go.Figure]]:
+    """(file-name slug, figure) for every chart of the report, in page order."""
+    x = cmp.labels
+    multi = len(cmp.contact_types) > 1
+    figs: list[tuple[str, go.Figure]] = []
+    for name in cmp.contact_types:
+        on = f" — {name}" if multi else ""
+        slug = f"_{name}" if multi else ""
+        targets = {(ct.service_level.target, ct.service_level.seconds) for p in cmp.plans for ct in [p.scenario.contact_types[name]]}
+        sl = _plan_traces(cmp, "service_level", contact_type=name)
+        for target, seconds in sorted(targets):
+            sl.append(level_trace(x, target, f"target {target:.0%} in {seconds:g} s"))
+        seconds = next(iter(targets))[1]
+        figs.append((f"service_level{slug}", figure(f"Service level against target{on}", XT, f"answered within {seconds:g} s (% of offered)", sl, percent=True, y_range=[0, 1.05])))
+        figs.append((f"asa{slug}", figure(f"Average speed of answer{on}", XT, "ASA (seconds)", _plan_traces(cmp, "asa_seconds", contact_type=name))))
+        figs.append((f"abandonment{slug}", figure(f"Abandonment{on}", XT, "abandoned (% of offered)", _plan_traces(cmp, "abandon_rate", contact_type=name), percent=True)))
+    for pool in cmp.pools:
+        on = f" — {pool}" if len(cmp.pools) > 1 else ""
+        slug = f"_{pool}" if len(cmp.pools) > 1 else ""
+        figs.append((f"occupancy{slug}", figure(f"Occupancy{on}", XT, "busy / staffed agent time (%)", _plan_traces(cmp, "occupancy", pool=pool), percent=True, y_range=[0, 1.05])))
+    staff = []
+    for i, p in enumerate(cmp.plans):
+        ests = cmp.intervals(i, "agent_hours")
+        scale = 60.0 / p.scenario.horizon.interval_minutes  # agent hours per interval -> agents present
+        staff += band_traces(x, ests, p.label, colour(i), scale)
+    figs.append(("agents", figure("Agents present (all pools)", XT, "agents (mean over the interval)", staff)))
+    if cmp.has_costs:
+        currency = cmp.plans[0].scenario.costs.currency or "currency units"
+        figs.append(("cost", figure("Cost per interval (agent hours + abandoned contacts)", XT, f"cost ({currency} per interval)", _plan_traces(cmp, "cost"))))
+    base = cmp.plans[cmp.baseline].label
+    for name in cmp.contact_types:
+        on = f" — {name}" if multi else ""
+        slug = f"_{name}" if multi else ""
+        traces = []
+        for i, p in enumerate(cmp.plans):
+            if i == cmp.baseline:
+                continue
+            d = cmp.difference(i, "service_level", contact_type=name)
+            traces += band_traces(x, d.intervals, f"{p.label} − {base}", colour(i))
+        traces.append(level_trace(x, 0.0, "no difference"))
+        figs.append(
+            (f"service_level_difference{slug}", figure(f"Service level difference against {base}, paired 95% CI{on}", XT, f"difference to {base} (percentage points)", traces, percent=True))
+        )
+    return figs
+
+
+def _cell(metric: str, e, currency: str = "") -> str:
+    if e is None or e.mean is None:
+        return "n/a"
+    text = html.escape(format_value(metric, e.mean, currency))
+    if e.half_width is not None:
+        hw = format_difference(metric, e.half_width, currency).lstrip("+")
+        text += f"<small> ±{html.escape(hw)}</small>"
+    return text
+
+
+def _diff_cell(d, currency: str = "") -> str:
+    if d is None or d.day.mean is None:
+        return "n/a"
+    if d.day.mean == 0 and d.day.lo == 0 and d.day.hi == 0:
+        return "<span class='ns'>identical on every day</span>"
+    text = html.escape(format_difference(d.metric, d.day.mean, currency))
+    ci = format_ci(d.metric, d.day, currency)
+    cls = {"better": "good", "worse": "bad"}.get(d.verdict, "")
+    if d.significant:
+        mark = f" <span class='{cls}'>{html.escape(d.verdict)}</span>" if cls else ""
+        return f"{text}{mark}<br><small>{html.escape(ci)}</small>"
+    return f"<span class='ns'>{text} <abbr title='the 95% interval includes zero'>n.s.</abbr></span><br><small>{html.escape(ci)}</small>"
+
+
+def day_table(cmp: Comparison) -> str:
+    """Rows = measures, columns = plans then differences to the baseline (with paired 95% CI)."""
+    others = [i for i in range(len(cmp.plans)) if i != cmp.baseline]
+    base = cmp.plans[cmp.baseline].label
+    header = ["measure (day)"] + [p.label for p in cmp.plans] + [f"{cmp.plans[i].label} − {base}" for i in others]
+    rows = []
+    currency = cmp.plans[0].scenario.costs.currency if cmp.has_costs else ""
+
+    def row(label: str, metric: str, **kw) -> None:
+        cells = [html.escape(label)]
+        cells += [_cell(metric, cmp.day(i, metric, **kw), currency) for i in range(len(cmp.plans))]
+        cells += [_diff_cell(cmp.difference(i, metric, **kw), currency) for i in others]
+        rows.append(cells)
+
+    for name in cmp.contact_types:
+        pre = f"{name}: " if len(cmp.contact_types) > 1 else ""
+        for metric in ("offered", "answered", "abandoned", "service_level", "asa_seconds", "wait_p90_seconds", "abandon_rate"):
+            row(pre + NAMES[metric], metric, contact_type=name)
+    for pool in cmp.pools:
+        row(f"{pool}: occupancy", "occupancy", pool=pool)
+    row("agent hours", "agent_hours")
+    if cmp.has_costs:
+        row("cost", "cost")
+    return table_html(header, rows)
+
+
+def build_compare_report(cmp: Comparison) -> str:
+    plans = cmp.plans
+    base = plans[cmp.baseline].label
+    title = "ccsim compare: " + " vs ".join(p.label for p in plans)
+    subtitle = (
+        f"{len(plans)} plans on the same {cmp.replications} simulated days (seed {cmp.seed}), "
+        f"{len(cmp.labels)} intervals of {plans[0].scenario.horizon.interval_minutes} min; differences are against {base}"
+        + (" (PARTIAL: interrupted)" if cmp.partial else "")
+    )
+    legend = "".join(
+        f"<li><span class='swatch' style='background:{colour(i)}'></span><b>{html.escape(p.label)}</b>: "
+        f"{html.escape(p.scenario.description or p.scenario.name)}</li>"
+        for i, p in enumerate(plans)
+    )
+    note = (
+        "<p>Every plan saw the same arrivals, handle times and patience on each simulated day (common random numbers), "
+        "so each difference is computed day by day and its 95% interval is much tighter than either plan's own. "
+        "Values are means over the days, with ± the 95% half-width; "
+        "<span class='ns'>n.s.</span> marks a difference whose interval includes zero (not significant).</p>"
+    )
+    figs = [f for _, f in compare_figures(cmp)]
+    n_measure = len(figs) - len(cmp.contact_types)
+    sections = [
+        Section("The plans", f"<ul class='plans'>{legend}</ul>"),
+        Section("The day, side by side", note + day_table(cmp)),
+        Section("Interval by interval", "<p>Lines are means, shaded bands 95% confidence intervals.</p>", tuple(figs[:n_measure])),
+        Section(
+            f"Differences against {base}",
+            "<p>Paired difference per interval with its 95% interval: where the band stays clear of zero the plans really differ.</p>",
+            tuple(figs[n_measure:]),
+        ),
+    ]
+    summary = [html.escape(line) for line in summary_lines(cmp)]
+    sources = "; ".join(
+        f"{html.escape(p.label)} = “{html.escape(p.scenario.name)}”" + (f" ({html.escape(p.source)})" if p.source else "") for p in plans
+    )
+    footer = f"plans: {sources} &middot; seed {cmp.seed} for every plan, {cmp.replications} replications &middot; wall time {cmp.wall_time_s:.1f} s"
+    return render_page(title, subtitle, summary, sections, footer)
