@@ -1,0 +1,479 @@
+"""The understaffing-trap explorer: sweep staffing around the naive plan and find the cliff.
+
+Why: a plan a few agents short does not miss by a few percent. Long waits make people hang up,
+abandoners redial, redials add load, and the service level falls off a cliff, not a slope.
+``explore`` simulates the naive Erlang C plan scaled from well below to above (70% to 130% by
+default), every point on the same simulated days (common random numbers), marks where a few
+agents fewer cost the most, sets the plan's promise beside what the simulation gives it, and
+decomposes the gap between the naive and the realistic requirement by cause.
+
+Gap by cause: every reality the scenario switches on is switched off in a copy of the scenario
+(``realities``; generic over the behaviour fields the scenario models hold), the simulation-based
+requirement (``staffing.iterate_staffing``) is found for the "ideal" world with all of them off,
+and then they are switched back on one at a time; each step's change in agent-hours is what that
+reality costs. The ideal world still has time-varying load, so its first bar (against SIPP Erlang
+C) is what time-variation and queues carried over between intervals cost.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import __version__
+from .distributions import Exponential
+from .metrics import Estimate, estimate, stack_counters
+from .model.tally import ReplicationStats
+from .scenario import AgentPool, Scenario
+from .staffing import (
+    ErlangPlan,
+    Goals,
+    Plan,
+    agent_hours,
+    copy_scenario,
+    erlang_plan,
+    goals_of,
+    iterate_staffing,
+    simulate_many,
+    with_plan,
+)
+
+DEFAULT_SCALES = tuple(round(0.7 + 0.05 * k, 2) for k in range(13))
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepPoint:
+    """One staffing level: the naive plan times ``scale``, simulated with replications."""
+
+    scale: float
+    plan: Plan
+    agents: float  # mean scheduled agents per interval, all pools
+    measures: dict[str, Estimate]  # day figures over all contact types and pools
+    by_type: dict[str, dict[str, Estimate]]
+    interval_sl: dict[str, list[Estimate]]
+    interval_abandon: dict[str, list[Estimate]]
+    interval_means: dict[str, dict[str, np.ndarray]]  # type -> measure -> per-interval mean (for the verdict)
+    meets_day_targets: bool
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"scale": self.scale, "agents": round(self.agents, 3)}
+        out.update({k: e.to_dict() for k, e in self.measures.items()})
+        out["by_contact_type"] = {t: {k: e.to_dict() for k, e in m.items()} for t, m in self.by_type.items()}
+        out["meets_day_targets"] = self.meets_day_targets
+        return out
+
+
+def _per_rep(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _point(sc: Scenario, scale: float, plan: Plan, reps: list[ReplicationStats], goals: Goals) -> SweepPoint:
+    hz = sc.horizon
+    bases = [ct.service_level.definition for ct in sc.contact_types.values()]
+    c, p = stack_counters(reps, bases, hz.interval_s)
+    tot = lambda k: c[k].sum(axis=(1, 2))  # noqa: E731  (per replication, all types and intervals)
+    measures = {
+        "service_level": estimate(_per_rep(tot("within_sl"), tot("sl_base"))),
+        "asa_seconds": estimate(_per_rep(tot("wait_answered_sum"), tot("answered"))),
+        "abandon_rate": estimate(_per_rep(tot("abandoned"), tot("offered"))),
+        "occupancy": estimate(_per_rep(p["busy_area"].sum(axis=(1, 2)), p["staffed_area"].sum(axis=(1, 2)))),
+        "offered": estimate(tot("offered")),
+        "agents_present": estimate(p["staffed_area"].sum(axis=(1, 2)) / hz.length_s),
+    }
+    if "redials" in c:
+        measures["redial_share"] = estimate(_per_rep(tot("redials"), tot("offered")))
+    costs = getattr(sc, "costs", None)
+    if costs is not None:
+        staff_cost = costs.agent_hour * agent_hours(plan, hz.interval_s)["total"]
+        measures["cost"] = estimate(staff_cost + costs.abandoned_contact * tot("abandoned"))
+    by_type, isl, iab, imeans = {}, {}, {}, {}
+    ok = True
+    for k, name in enumerate(sc.type_names):
+        sl = _per_rep(c["within_sl"][:, k].sum(-1), c["sl_base"][:, k].sum(-1))
+        asa = _per_rep(c["wait_answered_sum"][:, k].sum(-1), c["answered"][:, k].sum(-1))
+        ab = _per_rep(c["abandoned"][:, k].sum(-1), c["offered"][:, k].sum(-1))
+        by_type[name] = {"service_level": estimate(sl), "asa_seconds": estimate(asa), "abandon_rate": estimate(ab)}
+        g = goals.types[name]
+        m_sl, m_asa, m_ab = (by_type[name][m].mean for m in ("service_level", "asa_seconds", "abandon_rate"))
+        ok &= m_sl is None or m_sl >= g.sl_target
+        ok &= g.max_asa_s is None or m_asa is None or m_asa <= g.max_asa_s
+        ok &= g.max_abandon is None or m_ab is None or m_ab <= g.max_abandon
+        sl_i = _per_rep(c["within_sl"][:, k], c["sl_base"][:, k])
+        ab_i = _per_rep(c["abandoned"][:, k], c["offered"][:, k])
+        isl[name] = [estimate(sl_i[:, i]) for i in range(hz.n_intervals)]
+        iab[name] = [estimate(ab_i[:, i]) for i in range(hz.n_intervals)]
+        imeans[name] = {
+            "within_sl": c["within_sl"][:, k].mean(0),
+            "sl_base": c["sl_base"][:, k].mean(0),
+            "abandoned": c["abandoned"][:, k].mean(0),
+            "offered": c["offered"][:, k].mean(0),
+            "redials": c["redials"][:, k].mean(0) if "redials" in c else np.zeros(hz.n_intervals),
+        }
+    for j, pool in enumerate(sc.pool_names):
+        lim = goals.max_occupancy.get(pool)
+        if lim is not None:
+            occ = estimate(_per_rep(p["busy_area"][:, j].sum(-1), p["staffed_area"][:, j].sum(-1))).mean
+            ok &= occ is None or occ <= lim
+    agents = sum(sum(v) for v in plan.values()) / hz.n_intervals
+    return SweepPoint(scale, plan, agents, measures, by_type, isl, iab, imeans, bool(ok))
+
+
+def scaled(plan: Plan, scale: float) -> Plan:
+    return {p: [max(0, int(round(scale * x))) for x in v] for p, v in plan.items()}
+
+
+def sweep(
+    sc: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SweepPoint]:
+    """Every scale of the naive plan on the same replications, in one batch for the runner."""
+    plans = [scaled(naive, s) for s in scales]
+    results = simulate_many([with_plan(sc, pl) for pl in plans], replications, workers, progress=progress)
+    return [_point(sc, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
+
+
+def find_cliff(points: list[SweepPoint]) -> dict | None:
+    """The steepest drop of the day's service level per agent removed, between sweep neighbours."""
+    pts = sorted((p for p in points if p.measures["service_level"].mean is not None), key=lambda p: p.agents)
+    best = None
+    for lo, hi in zip(pts, pts[1:]):
+        d_agents = hi.agents - lo.agents
+        if d_agents <= 1e-9:
+            continue
+        drop = (hi.measures["service_level"].mean - lo.measures["service_level"].mean) / d_agents
+        if best is None or drop > best["service_level_drop_per_agent"]:
+            best = {
+                "scale": hi.scale,
+                "agents": round(hi.agents, 2),
+                "service_level": hi.measures["service_level"].mean,
+                "below_scale": lo.scale,
+                "below_agents": round(lo.agents, 2),
+                "below_service_level": lo.measures["service_level"].mean,
+                "below_abandon_rate": lo.measures["abandon_rate"].mean,
+                "service_level_drop_per_agent": drop,
+            }
+    return best
+
+
+# --- realities and the gap by cause ------------------------------------------------------------
+
+#: Fields of the scenario models that are not realities to switch off (structure, staffing,
+#: targets, reporting-only measures). Every other optional field that is set counts as one.
+_NOT_REALITIES = {
+    "Scenario": {"name", "description", "seed", "replications", "warmup_minutes", "horizon", "contact_types", "agent_pools", "costs", "targets", "shifts", "variants"},
+    "ContactType": {"arrivals", "handle_time", "patience", "service_level", "channel", "priority", "tolerance"},
+    "AgentPool": {"skills", "agents", "shifts", "concurrency"},
+}
+#: Plain-language names and the order in which realities are switched back on.
+_LABELS = {
+    "patience": "abandonment (patience)",
+    "handle_time": "handle-time variability",
+    "after_contact_work": "after-contact work",
+    "complications": "AHT growth: complications",
+    "chat": "chat slow-down",
+    "busyness": "day-to-day forecast error",
+    "shrinkage": "shrinkage",
+    "redial": "redials",
+    "transfers": "transfers",
+    "callback": "callbacks",
+    "announcement": "announcements (balking)",
+    "self_service": "self-service bot",
+    "pooling": "imperfect multi-skill pooling",
+}
+_ORDER = list(_LABELS)
+
+
+@dataclass(frozen=True)
+class Reality:
+    """One switch: ``key`` names it, ``off(sc)`` returns the scenario without it."""
+
+    key: str
+    label: str
+    off: Callable[[Scenario], Scenario]
+
+
+def _type_field_off(key: str, value_off: Callable[[Any], Any]):
+    def off(sc: Scenario) -> Scenario:
+        types = {n: ct.model_copy(update={key: value_off(getattr(ct, key))}) for n, ct in sc.contact_types.items()}
+        return copy_scenario(sc, contact_types=types)
+
+    return off
+
+
+def _pool_field_off(key: str):
+    def off(sc: Scenario) -> Scenario:
+        pools = {n: p.model_copy(update={key: None}) for n, p in sc.agent_pools.items()}
+        return copy_scenario(sc, agent_pools=pools)
+
+    return off
+
+
+def _scenario_field_off(key: str):
+    return lambda sc: copy_scenario(sc, **{key: None})
+
+
+def _exponential(dist):
+    return Exponential(dist="exponential", mean=dist.expectation)
+
+
+def _pool_perfectly(sc: Scenario) -> Scenario:
+    """One pool serving every contact type (equal level: oldest first), agents summed."""
+    n = sc.horizon.n_intervals
+    from .staffing import current_plan
+
+    staffing = current_plan(sc)
+    total = [sum(v[i] for v in staffing.values()) for i in range(n)]
+    first = next(iter(sc.agent_pools.values()))
+    pool = first.model_copy(update={"skills": {t: 0 for t in sc.type_names}, "agents": total, "shifts": None} if hasattr(first, "shifts") else {"skills": {t: 0 for t in sc.type_names}, "agents": total})
+    return copy_scenario(sc, agent_pools={"all_agents": pool}, targets=_merged_targets(sc))
+
+
+def _merged_targets(sc: Scenario):
+    t = sc.targets
+    if t is None or not t.agent_pools:
+        return t
+    return t.model_copy(update={"agent_pools": {"all_agents": min(t.agent_pools.values())}})
+
+
+def realities(sc: Scenario) -> list[Reality]:
+    """The realities this scenario turns on, in switch-on order; generic over the model fields."""
+    found: dict[str, Reality] = {}
+    types = list(sc.contact_types.values())
+    if any(ct.patience is not None for ct in types):
+        found["patience"] = Reality("patience", _LABELS["patience"], _type_field_off("patience", lambda v: None))
+    if any(not isinstance(ct.handle_time, Exponential) for ct in types):
+        found["handle_time"] = Reality("handle_time", _LABELS["handle_time"], _type_field_off("handle_time", _exponential))
+    ct_model = type(types[0])
+    for key, info in ct_model.model_fields.items():
+        if key in _NOT_REALITIES["ContactType"] or info.default is not None:
+            continue
+        if any(getattr(ct, key) is not None for ct in types):
+            found[key] = Reality(key, _LABELS.get(key, key.replace("_", " ")), _type_field_off(key, lambda v: None))
+    pools = list(sc.agent_pools.values())
+    for key, info in type(pools[0]).model_fields.items():
+        if key in _NOT_REALITIES["AgentPool"] or info.default is not None:
+            continue
+        if any(getattr(p, key) is not None for p in pools):
+            found[key] = Reality(key, _LABELS.get(key, key.replace("_", " ")), _pool_field_off(key))
+    for key, info in type(sc).model_fields.items():
+        if key in _NOT_REALITIES["Scenario"] or info.default is not None:
+            continue
+        if getattr(sc, key) is not None:
+            found[key] = Reality(key, _LABELS.get(key, key.replace("_", " ")), _scenario_field_off(key))
+    if len(sc.agent_pools) > 1:
+        found["pooling"] = Reality("pooling", _LABELS["pooling"], _pool_perfectly)
+    order = {k: i for i, k in enumerate(_ORDER)}
+    return sorted(found.values(), key=lambda r: (order.get(r.key, len(order) - 1.5), r.key))
+
+
+@dataclass
+class CauseStep:
+    key: str
+    label: str
+    agent_hours: float  # requirement with this reality (and the ones before it) on
+    delta: float  # agent-hours this reality costs (negative: it saves)
+    converged: bool
+
+    def to_dict(self) -> dict:
+        return {"cause": self.key, "label": self.label, "agent_hours": round(self.agent_hours, 3), "delta_agent_hours": round(self.delta, 3), "converged": self.converged}
+
+
+def gap_by_cause(
+    sc: Scenario, replications: int, confidence: float = 0.8, workers: int | None = None, log: Callable[[str], None] | None = None
+) -> dict:
+    """Agent-hours each reality costs: requirement with realities switched on one at a time."""
+    switches = realities(sc)
+    worlds = []
+    current = sc
+    # strip in reverse switch-on order, so world k has exactly the first k realities on
+    for r in reversed(switches):
+        current = r.off(current)
+        worlds.append(current)
+    worlds = list(reversed(worlds))  # worlds[0] = ideal; worlds[k] = ideal + first k realities ... minus the last
+    worlds.append(sc)
+    hours = []
+    steps: list[CauseStep] = []
+    interval_s = sc.horizon.interval_s
+    ideal = worlds[0]
+    ideal_goals = goals_of(ideal)
+    naive_ideal = erlang_plan(ideal, ideal_goals, "C")
+    base_hours = agent_hours(naive_ideal.plan, interval_s)["total"]
+    for k, world in enumerate(worlds):
+        goals = goals_of(world)
+        start = erlang_plan(world, goals, "A").plan
+        out = iterate_staffing(world, goals, start, replications, confidence, workers, max_iterations=15, trim_rounds=1)
+        h = agent_hours(out.plan, interval_s)["total"]
+        hours.append(h)
+        if k == 0:
+            steps.append(CauseStep("time_varying_load", "time-varying load & carry-over (SIPP lag)", h, h - base_hours, out.converged))
+        else:
+            r = switches[k - 1]
+            steps.append(CauseStep(r.key, r.label, h, h - hours[k - 1], out.converged))
+        if log:
+            log(f"gap by cause: {steps[-1].label}: {steps[-1].delta:+.1f} agent-hours")
+    naive_real = agent_hours(erlang_plan(sc, goals_of(sc), "C").plan, interval_s)["total"]
+    return {
+        "naive_erlang_c_agent_hours": round(base_hours, 3),
+        "naive_with_flat_shrinkage_agent_hours": round(naive_real, 3),
+        "realistic_agent_hours": round(hours[-1], 3),
+        "steps": [s.to_dict() for s in steps],
+    }
+
+
+# --- the whole explorer ------------------------------------------------------------------------
+
+
+@dataclass
+class TrapResult:
+    scenario: Scenario
+    goals: Goals
+    replications: int
+    labels: list[str]
+    naive: ErlangPlan
+    points: list[SweepPoint]
+    cliff: dict | None
+    gap: dict | None
+    wall_time_s: float
+    verdict: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def at_plan(self) -> SweepPoint:
+        return min(self.points, key=lambda p: abs(p.scale - 1.0))
+
+    def promise_vs_reality(self) -> list[dict]:
+        """Per interval and contact type: Erlang C's promise for the naive plan, and the simulation's."""
+        pt = self.at_plan
+        rows = []
+        for name in self.scenario.type_names:
+            for i, label in enumerate(self.labels):
+                rows.append(
+                    {
+                        "interval_start": label,
+                        "contact_type": name,
+                        "promised_service_level": self.naive.promised_sl[name][i],
+                        "simulated_service_level": pt.interval_sl[name][i].to_dict(),
+                    }
+                )
+        return rows
+
+    def cheapest(self) -> dict | None:
+        """The cheapest sweep point that meets the day's targets (needs ``costs:``)."""
+        if "cost" not in self.points[0].measures:
+            return None
+        ok = [p for p in self.points if p.meets_day_targets]
+        best_any = min(self.points, key=lambda p: p.measures["cost"].mean)
+        out = {"lowest_cost": {"scale": best_any.scale, "agents": round(best_any.agents, 2), "cost": best_any.measures["cost"].to_dict()}}
+        if ok:
+            best = min(ok, key=lambda p: p.measures["cost"].mean)
+            out["cheapest_meeting_targets"] = {"scale": best.scale, "agents": round(best.agents, 2), "cost": best.measures["cost"].to_dict()}
+        else:
+            out["cheapest_meeting_targets"] = None
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "ccsim_version": __version__,
+            "scenario": self.scenario.name,
+            "seed": self.scenario.seed,
+            "replications": self.replications,
+            "verdict": self.verdict,
+            "targets": self.goals.to_dict(),
+            "naive_plan": self.naive.plan,
+            "sweep": [p.to_dict() for p in self.points],
+            "cliff": self.cliff,
+            "promise_vs_reality": self.promise_vs_reality(),
+            "gap_by_cause": self.gap,
+            "cost": self.cheapest(),
+            "wall_time_seconds": round(self.wall_time_s, 3),
+            "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _clock_span(labels: list[str], i: int, j: int, interval_minutes: int) -> str:
+    end_min = int(labels[j][-5:-3]) * 60 + int(labels[j][-2:]) + interval_minutes
+    end = f"{(end_min // 60) % 24:02d}:{end_min % 60:02d}"
+    return f"{labels[i][-5:]}-{end}"
+
+
+def write_verdict(res: TrapResult) -> str:
+    """One plain-language sentence on the worst block of the day just below the cliff."""
+    sc = res.scenario
+    cliff = res.cliff
+    if cliff is None:
+        return "The sweep has too few points to find a cliff."
+    pt = min(res.points, key=lambda p: abs(p.scale - cliff["below_scale"]))
+    n = len(res.labels)
+    within = sum(m["within_sl"] for m in pt.interval_means.values())
+    base = sum(m["sl_base"] for m in pt.interval_means.values())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sl = np.where(base > 0, within / np.where(base > 0, base, 1), 1.0)
+    target = min(g.sl_target for g in res.goals.types.values())
+    worst = int(np.argmin(sl))
+    i = j = worst
+    while i > 0 and sl[i - 1] < target:
+        i -= 1
+    while j < n - 1 and sl[j + 1] < target:
+        j += 1
+    block = slice(i, j + 1)
+    b_sl = within[block].sum() / max(base[block].sum(), 1e-9)
+    off = sum(m["offered"] for m in pt.interval_means.values())
+    ab = sum(m["abandoned"] for m in pt.interval_means.values())
+    b_ab = ab[block].sum() / max(off[block].sum(), 1e-9)
+    span = _clock_span(res.labels, i, j, sc.horizon.interval_minutes)
+    what = "peak collapses" if b_sl < 0.6 * target else "falls short"
+    text = (
+        f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan) the {span} {what}: "
+        f"service level {b_sl:.0%}, {b_ab:.0%} abandon"
+    )
+    red = sum(m["redials"] for m in pt.interval_means.values())
+    rest = slice(i, n)
+    first = off[rest].sum() - red[rest].sum()
+    if red[rest].sum() > 0 and first > 0:
+        text += f", and redials add {red[rest].sum() / first:.0%} to the load from {res.labels[i][-5:]} on"
+    text += "."
+    up = next((p for p in sorted(res.points, key=lambda p: p.agents) if p.measures["service_level"].mean is not None and p.measures["service_level"].mean >= target), None)
+    if up is not None:
+        text += f" The day first meets {target:.0%} at {up.agents:.0f} agents ({up.scale:.0%} of the plan)."
+    else:
+        text += f" No point of the sweep reaches {target:.0%} for the day."
+    return text
+
+
+def explore(
+    sc: Scenario,
+    scales: tuple[float, ...] = DEFAULT_SCALES,
+    replications: int | None = None,
+    workers: int | None = None,
+    causes: bool = True,
+    confidence: float = 0.8,
+    log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TrapResult:
+    """Sweep, cliff, promise against reality and (``causes``) the gap by cause."""
+    started = time.perf_counter()
+    R = replications or sc.replications
+    scales = tuple(sorted(set(round(float(s), 4) for s in scales) | {1.0}))
+    if any(s <= 0 for s in scales):
+        raise ValueError("scales must be > 0")
+    goals = goals_of(sc)
+    naive = erlang_plan(sc, goals, "C")
+    points = sweep(sc, naive.plan, scales, R, goals, workers, progress)
+    t_sweep = time.perf_counter() - started
+    gap = gap_by_cause(sc, R, confidence, workers, log) if causes else None
+    res = TrapResult(sc, goals, R, sc.horizon.interval_labels(), naive, points, find_cliff(points), gap, 0.0)
+    res.verdict = write_verdict(res)
+    res.wall_time_s = time.perf_counter() - started
+    res.timings = {"sweep": t_sweep, "gap_by_cause": res.wall_time_s - t_sweep}
+    return res
+
+
+__all__ = ["DEFAULT_SCALES", "TrapResult", "SweepPoint", "explore", "find_cliff", "gap_by_cause", "realities", "sweep", "write_verdict", "AgentPool"]
