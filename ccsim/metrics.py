@@ -130,14 +130,88 @@ TYPE_METRICS: list[Metric] = [
     ),
 ]
 
+# --- behaviour metrics (issue 4, docs/behaviours.md) ---------------------------------------
+# Always computed, so the JSON and CSV keys do not depend on the scenario: zero (or null for a
+# ratio with nothing to divide) where a behaviour is off. Counters missing from older stats count 0.
+
+
+def _c(c: dict, key: str) -> np.ndarray:
+    return c[key] if key in c else np.zeros_like(c["offered"])
+
+
+def _bcount(key: str, description: str, unit: str = "contacts") -> Metric:
+    return Metric(key, unit, lambda c: _c(c, key), lambda c: _c(c, key).sum(-1), description)
+
+
+def _bratio(name: str, num: str, den: str, unit: str, description: str) -> Metric:
+    return Metric(
+        name,
+        unit,
+        lambda c: _div(_c(c, num), _c(c, den)),
+        lambda c: _div(_c(c, num).sum(-1), _c(c, den).sum(-1)),
+        description,
+    )
+
+
+BEHAVIOUR_METRICS: list[Metric] = [
+    _bcount("first_attempts", "offered contacts that were a customer's first attempt"),
+    _bcount("redials", "offered contacts that repeat an abandoned, balked or broken-promise attempt"),
+    _bcount("over_tolerance", "answered after the customer's tolerance: answered but unhappy"),
+    _bratio("over_tolerance_rate", "over_tolerance", "answered", "share", "over_tolerance over answered"),
+    _bcount("transfers", "served contacts transferred out of this type"),
+    _bcount("transfers_in", "offered contacts that arrived by transfer"),
+    _bcount("reexplain_seconds", "total re-explaining time cold transfers added to handle times here", "seconds"),
+    _bcount("balked", "callers who hung up on hearing an announcement (also counted abandoned)"),
+    _bcount("callbacks_offered", "callers offered a callback"),
+    _bcount("callbacks_accepted", "callers who accepted a callback and left the live queue"),
+    _bcount("callbacks_kept", "callbacks made (counted answered, with their live-queue wait)"),
+    _bcount("callbacks_broken", "promised callbacks never made (also counted abandoned)"),
+    _bratio("callback_wait_seconds", "callback_wait_sum", "callbacks_kept", "seconds", "mean time from accepting a callback to being called"),
+    _bcount("bot_contained", "contacts resolved by self-service (never offered to an agent)"),
+    _bcount("bot_dead_ends", "contacts that could not reach a human from self-service"),
+    _bcount("channel_hops", "offered contacts that came back through this type after a bot dead end"),
+    _bcount("customers", "people: counted once, at their first contact's type and interval", "customers"),
+    _bcount("customers_answered", "customers whose journey ended served", "customers"),
+    _bcount("customers_abandoned", "customers who gave up for good", "customers"),
+    _bcount("customers_unresolved", "customers left unresolved (bot dead end, broken promise)", "customers"),
+    _bcount("customers_self_served", "customers resolved by self-service", "customers"),
+    _bcount("multi_agent_customers", "customers who met more than one agent", "customers"),
+    _bratio("customer_service_level", "customers_within_sl", "customers", "share", "customers who reached an agent within T of their first arrival, over customers"),
+    _bratio("customer_abandon_rate", "customers_abandoned", "customers", "share", "customers who gave up for good, over customers"),
+]
+TYPE_METRICS += BEHAVIOUR_METRICS
+
+
+def _agents_area(c: dict) -> np.ndarray:
+    return c["agents_area"] if "agents_area" in c else c["staffed_area"]
+
+
+def _scheduled_area(c: dict) -> np.ndarray:
+    return c["scheduled_area"] if "scheduled_area" in c else _agents_area(c)
+
+
 POOL_METRICS: list[Metric] = [
-    _ratio("occupancy", "busy_area", "staffed_area", "share", "busy agent time over staffed agent time"),
+    _ratio("occupancy", "busy_area", "staffed_area", "share", "busy agent time over staffed agent time (chat: busy seats over seats)"),
     Metric(
         "agents",
         "agents",
-        lambda c: c["staffed_area"] / c["interval_s"],
-        lambda c: c["staffed_area"].sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
+        lambda c: _agents_area(c) / c["interval_s"],
+        lambda c: _agents_area(c).sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
         "mean agents present (staffed)",
+    ),
+    Metric(
+        "agents_scheduled",
+        "agents",
+        lambda c: _scheduled_area(c) / c["interval_s"],
+        lambda c: _scheduled_area(c).sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
+        "mean agents on the plan (per-interval counts or shifts), before shrinkage",
+    ),
+    Metric(
+        "shrinkage",
+        "share",
+        lambda c: 1 - _div(_agents_area(c), _scheduled_area(c)),
+        lambda c: 1 - _div(_agents_area(c).sum(-1), _scheduled_area(c).sum(-1)),
+        "share of scheduled agent time not present (1 - agents / agents_scheduled)",
     ),
 ]
 

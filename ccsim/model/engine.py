@@ -24,9 +24,10 @@ from simpy.events import NORMAL
 
 from ..scenario import Scenario
 from . import streams
+from .behaviours import BEHAVIOUR_COUNTERS, install_behaviours, routing_groups
 from .tally import ReplicationStats, Tally
 
-WAITING, SERVED, ABANDONED = 0, 1, 2
+WAITING, SERVED, ABANDONED, DONE = 0, 1, 2, 3
 INF = float("inf")
 
 
@@ -44,7 +45,8 @@ class _Wake:
 class Contact:
     """A contact in the system; it doubles as the event of its own abandonment timer."""
 
-    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "answered", "callbacks")
+    # customer, tolerance and cb_at are set only when a behaviour needs them (behaviours/core.py)
+    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "answered", "callbacks", "customer", "tolerance", "cb_at")
     _ok = True
 
     def __init__(self, kind: int, arrived: float, slot: int, handle: float, patience: float):
@@ -59,13 +61,15 @@ class Contact:
 class Agent:
     """An agent; it doubles as the event of the end of its current contact."""
 
-    __slots__ = ("pool", "idle_since", "contact", "callbacks")
+    __slots__ = ("pool", "idle_since", "contact", "callbacks", "phase", "owner")
     _ok = True
 
     def __init__(self, pool: "Pool"):
         self.pool = pool
         self.idle_since = 0.0
         self.contact = None
+        self.phase = 0  # 1 during after-contact work (behaviours/workforce.py)
+        self.owner = None  # chat seats of one person share a [chats held] list (behaviours/channels.py)
 
 
 class Pool:
@@ -100,7 +104,7 @@ class Engine:
         self.warmup_s = sc.warmup_minutes * 60.0
         self.close_s = self.warmup_s + hz.length_s
         names = sc.type_names
-        self.tally = Tally(len(names), len(sc.agent_pools), self.n + 2)
+        self.tally = Tally(len(names), len(sc.agent_pools), self.n + 2, BEHAVIOUR_COUNTERS)
         self.slot = 0
         seed = sc.seed
 
@@ -134,12 +138,18 @@ class Engine:
         self.pools: list[Pool] = []
         self.pools_for: list[list[Pool]] = [[] for _ in names]
         for p, (pname, pool_cfg) in enumerate(sc.agent_pools.items()):
-            levels = pool_cfg.skill_levels
-            groups = [[index[s] for s in levels if levels[s] == lv] for lv in sorted(set(levels.values()))]
-            pool = Pool(p, pname, groups, pool_cfg.staffing(self.n))
+            pool = Pool(p, pname, routing_groups(sc, pool_cfg, index), pool_cfg.staffing(self.n, hz))
             self.pools.append(pool)
-            for s in levels:
+            for s in pool_cfg.skill_levels:
                 self.pools_for[index[s]].append(pool)
+        self.n_types = len(names)
+        self.new_agent = Agent  # chat pools make seats instead (behaviours/channels.py)
+        self.starters: list = []  # called at the start of run(), e.g. shift changes
+        self.finishers: list = []  # called with the frozen stats at the end of run()
+        self.stranding = False  # true while _strand_remaining closes the day
+        # Behaviours switched on in the scenario rebind the hooks above and below (the plain
+        # M/M/n+M path runs none of their code): _on_arrival, _abandon, _start, _on_service_end.
+        self.behaviours = install_behaviours(self)
 
         # Shared callback tuples: SimPy iterates an event's callbacks and then drops the reference,
         # so one immutable tuple per handler serves every event of that kind without allocation.
@@ -280,18 +290,20 @@ class Engine:
     def _next_work(self, agent: Agent, now: float) -> None:
         """A free agent takes the oldest contact of its best skill level with someone waiting."""
         queues = self.queues
+        # groups hold queue indices: a contact type's own queue, or a callback queue (behaviours)
         for group in agent.pool.skill_groups:
             best = None
-            for kind in group:
-                if self.waiting[kind]:
-                    q = queues[kind]
+            for qi in group:
+                if self.waiting[qi]:
+                    q = queues[qi]
                     while q[0].state != WAITING:  # lazily drop answered/abandoned entries
                         q.popleft()
                     if best is None or q[0].arrived < best.arrived:
                         best = q[0]
+                        best_q = qi
             if best is not None:
-                self.queues[best.kind].popleft()
-                self._queue_level(best.kind, now, -1)
+                queues[best_q].popleft()
+                self._queue_level(best_q, now, -1)
                 self._start(agent, best)
                 return
         agent.idle_since = now
@@ -310,7 +322,7 @@ class Engine:
             pool.pending_leave -= back
             for _ in range(add - back):
                 pool.staffed += 1
-                self._next_work(Agent(pool), now)
+                self._next_work(self.new_agent(pool), now)
         elif target < current:
             remove = current - target
             while remove and pool.free:
@@ -332,7 +344,8 @@ class Engine:
             self.tally.type_counters["max_queue"][kind][self.slot] = n
         if i < self.n:
             for pool in self.pools:
-                self._set_staff(pool, pool.staffing[i])
+                if pool.staffing is not None:  # None: the pool follows shifts (behaviours/workforce.py)
+                    self._set_staff(pool, pool.staffing[i])
             event.callbacks = self._cb_boundary
             event.target = i + 1
             self.env.schedule(event, NORMAL, self.interval_s)
@@ -343,7 +356,10 @@ class Engine:
         started = time.perf_counter()
         env = self.env
         for pool in self.pools:
-            self._set_staff(pool, pool.staffing[0])  # the warm-up runs with the first interval's staff
+            if pool.staffing is not None:
+                self._set_staff(pool, pool.staffing[0])  # the warm-up runs with the first interval's staff
+        for start in self.starters:
+            start()
         boundary = _Wake(0)
         boundary.callbacks = self._cb_boundary
         env.schedule(boundary, NORMAL, self.warmup_s)
@@ -356,6 +372,8 @@ class Engine:
         env.run()
         self._strand_remaining()
         stats = self.tally.freeze()
+        for finish in self.finishers:
+            finish(stats)
         stats.wall_time_s = time.perf_counter() - started
         stats.extra["busyness"] = self.busyness
         stats.records = self.records
@@ -365,10 +383,11 @@ class Engine:
         """Contacts still waiting when nothing can happen any more (no agent will come back)
         are counted abandoned at that moment, so ``offered == answered + abandoned`` always holds."""
         now = self.env._now
-        for kind, q in enumerate(self.queues):
+        self.stranding = True
+        for qi, q in enumerate(self.queues):
             for contact in q:
                 if contact.state == WAITING:
-                    self._queue_level(kind, now, -1)
+                    self._queue_level(qi, now, -1)
                     self._abandon(contact, now)
             q.clear()
 

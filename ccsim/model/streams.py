@@ -30,6 +30,8 @@ PURPOSES = {
     "shrinkage": 11,
     "complication": 12,
     "routing": 13,
+    "after_contact_work": 14,
+    "hop": 15,
 }
 
 BATCH = 4096

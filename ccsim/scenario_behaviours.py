@@ -1,0 +1,271 @@
+"""Scenario sections for customer and agent behaviours (issue 4): each one a switch, off when omitted.
+
+These models are fields of ``ContactType`` and ``AgentPool`` in ``scenario.py``; they live here so
+the core scenario module stays short. Every key carries its unit, default and range in its
+``description`` (docs/behaviours.md explains what each switch does to the day). Times are seconds
+unless the key name says otherwise. Checks that involve other parts of the scenario (a transfer
+target that must be a contact type, a chat pool that must only serve chat) are in
+``behaviour_problems``, called from ``scenario.cross_field_problems``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .distributions import Distribution, expand_preset
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import Scenario
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _clock_minutes(value: str) -> int:
+    from .scenario import _parse_clock
+
+    return _parse_clock(value)
+
+
+# --- contact-type behaviours -----------------------------------------------------------------
+
+
+class Redial(_Strict):
+    """Customers who abandon (or balk) try again: the call basis counts every attempt, the customer basis the final outcome."""
+
+    probability: Probability = Field(description="chance that a customer who gave up tries again, 0-1")
+    delay: Distribution = Field(description="time from giving up to the next attempt, seconds")
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = Field(3, description="attempts a customer makes at most, the first included (1 = never redials)")
+    after_balk: bool = Field(True, description="customers who balk at an announcement redial too")
+
+
+class TransferRoute(_Strict):
+    """One way out of this contact type after service."""
+
+    to: str = Field(description="contact type the customer is transferred to")
+    probability: Probability = Field(description="share of served contacts transferred this way, 0-1")
+    mode: Literal["cold", "warm"] = Field("cold", description="cold: the customer explains again (reexplain is added to the next handle time); warm: context is passed, nothing added")
+    reexplain: Distribution | None = Field(None, description="extra handle time at the next agent for a cold transfer, seconds (required for cold)")
+
+    @model_validator(mode="after")
+    def _cold_needs_time(self):
+        if self.mode == "cold" and self.reexplain is None:
+            raise ValueError("a cold transfer needs reexplain (the time the customer spends explaining again)")
+        return self
+
+
+class Transfers(_Strict):
+    """After service, a share of contacts moves to another contact type and queues there again."""
+
+    routes: Annotated[list[TransferRoute], Field(min_length=1)] = Field(description="where served contacts go next; probabilities must sum to <= 1")
+    max_per_customer: Annotated[int, Field(ge=1, le=20)] = Field(3, description="transfers a customer can get at most; stops 'hot potato' loops")
+
+    @model_validator(mode="after")
+    def _sum(self):
+        total = sum(r.probability for r in self.routes)
+        if total > 1 + 1e-9:
+            raise ValueError(f"route probabilities sum to {total:g}, more than 1")
+        return self
+
+
+class BrokenPromise(_Strict):
+    """What a customer whose callback never came does next."""
+
+    delay: Distribution = Field(description="time from accepting the callback to contacting again, seconds")
+    patience_factor: Annotated[float, Field(gt=0, le=1)] = Field(0.5, description="the next attempt's patience is multiplied by this (angrier = shorter), 0-1")
+    recontact_probability: Probability = Field(1.0, description="chance the customer contacts again at all; the rest are lost (unresolved)")
+
+
+class Callback(_Strict):
+    """Virtual hold: when the expected wait is long, callers may leave the queue and be called back."""
+
+    offer_when_wait_exceeds: NonNegative = Field(
+        description="offer a callback when the expected wait (queue position x mean handle time / agents) exceeds this, seconds"
+    )
+    accept_probability: Probability = Field(description="share of callers offered a callback who accept it, 0-1")
+    when: Literal["asap", "promised"] = Field("asap", description="asap: called back as soon as an agent is free; promised: not before promised_delay after accepting")
+    promised_delay: NonNegative = Field(1800, description="with when: promised, the callback is due this long after accepting, seconds")
+    priority: Literal["ahead", "behind"] = Field("behind", description="due callbacks are served ahead of the live queue of this type, or behind every live queue of the pool")
+    keep_rate: Probability = Field(1.0, description="share of promises kept; the rest are never called back (broken promises), 0-1")
+    broken: BrokenPromise | None = Field(None, description="what customers with a broken promise do; omitted = they are lost (unresolved)")
+
+
+class Announcement(_Strict):
+    """An 'expected wait' or 'we are unusually busy' message; some callers hang up on hearing it."""
+
+    when_queue_exceeds: Annotated[int, Field(ge=0)] | None = Field(None, description="play it when more than this many contacts are waiting")
+    when_expected_wait_exceeds: NonNegative | None = Field(None, description="play it when the expected wait exceeds this, seconds")
+    balk_probability: Probability = Field(description="share of callers who hang up on hearing it (counted balked, and abandoned), 0-1")
+
+    @model_validator(mode="after")
+    def _one_trigger(self):
+        if (self.when_queue_exceeds is None) == (self.when_expected_wait_exceeds is None):
+            raise ValueError("give exactly one of when_queue_exceeds or when_expected_wait_exceeds")
+        return self
+
+
+class SelfService(_Strict):
+    """A bot or FAQ in front of the human queue."""
+
+    containment: Probability = Field(description="share of arriving contacts the bot resolves (bot_contained), 0-1")
+    human_escape: bool = Field(True, description="the rest can reach a human; false = they end at a dead end (bot_dead_ends)")
+    hop_probability: Probability = Field(0.0, description="with no escape, share of dead-ended customers who come back through hop_to")
+    hop_to: str | None = Field(None, description="contact type dead-ended customers come back through (e.g. phone)")
+    hop_delay: Distribution | None = Field(None, description="time from the dead end to the new contact, seconds")
+
+    @model_validator(mode="after")
+    def _hop(self):
+        if self.hop_probability > 0 and (self.hop_to is None or self.hop_delay is None):
+            raise ValueError("hop_probability > 0 needs hop_to and hop_delay")
+        if self.hop_probability > 0 and self.human_escape:
+            raise ValueError("hop_probability only applies without human_escape (customers who can reach a human do not hop)")
+        return self
+
+
+class Complications(_Strict):
+    """The gap between the plan's ideal AHT and reality: some contacts need extra work."""
+
+    share: Probability = Field(description="share of contacts that complicate, 0-1")
+    extra: Distribution = Field(description="extra handle time of a complicated contact, seconds")
+
+
+class Chat(_Strict):
+    """Chat sessions: how a chat's handle time stretches when its agent holds several at once."""
+
+    stretch: NonNegative = Field(
+        0.0, description="handle time is multiplied by 1 + stretch x (chats the agent holds, this one included, - 1); 0 = no stretch"
+    )
+
+
+# --- agent-pool behaviours -------------------------------------------------------------------
+
+
+class Break(_Strict):
+    start: str = Field(description="clock time the break starts, HH:MM")
+    minutes: Annotated[float, Field(gt=0, le=600)] = Field(description="length of the break, minutes")
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, v):
+        _clock_minutes(v)
+        return v
+
+
+class Shift(_Strict):
+    """``count`` agents working from ``start`` to ``end`` (clock times), off the phones during ``breaks``."""
+
+    start: str = Field(description="clock time the shift starts, HH:MM")
+    end: str = Field(description="clock time the shift ends, HH:MM (may be before start: ends the next day)")
+    count: Annotated[int, Field(ge=0)] = Field(description="agents on this shift")
+    breaks: list[Break] = Field(default_factory=list, description="breaks all agents of this shift take together; stagger by splitting shifts")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v):
+        _clock_minutes(v)
+        return v
+
+    def pieces(self, day_start_min: int) -> list[tuple[float, float]]:
+        """Working periods as (start, end) minutes after the horizon start, breaks cut out.
+
+        A shift may start before the horizon (negative start) and end after midnight (end <= start).
+        """
+        s = float(_clock_minutes(self.start) - day_start_min)
+        e = float(_clock_minutes(self.end) - day_start_min)
+        if e <= s:
+            e += 1440
+        periods = [(s, e)]
+        for b in self.breaks:
+            bs = float(_clock_minutes(b.start) - day_start_min)
+            if bs < s:
+                bs += 1440
+            be = bs + b.minutes
+            out = []
+            for a, z in periods:
+                if be <= a or bs >= z:
+                    out.append((a, z))
+                    continue
+                if bs > a:
+                    out.append((a, bs))
+                if be < z:
+                    out.append((be, z))
+            periods = out
+        return periods
+
+
+class Shrinkage(_Strict):
+    """Scheduled time lost to absence and off-phone work, drawn per replication and per agent."""
+
+    mean: Annotated[float, Field(ge=0, lt=1)] = Field(description="expected share of scheduled agent time lost, 0-1 (30-35% is common)")
+    sd: Annotated[float, Field(ge=0, lt=0.5)] = Field(
+        0.05, description="day-to-day spread of the share: each replication draws its share from a beta with this sd; 0 = same share every day"
+    )
+
+    @model_validator(mode="after")
+    def _feasible(self):
+        if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
+            raise ValueError(f"sd {self.sd:g} is too large for mean {self.mean:g} (needs sd^2 < mean x (1 - mean))")
+        return self
+
+
+class Concurrency(_Strict):
+    """Chat agents who hold several conversations at once."""
+
+    max_chats: Annotated[int, Field(ge=1, le=20)] = Field(description="chats one agent handles at the same time")
+
+
+# --- the checks that look across the scenario --------------------------------------------------
+
+
+def behaviour_problems(sc: "Scenario") -> list[str]:
+    """Cross-field checks of the behaviour sections, located like pydantic's messages."""
+    problems = []
+    types = sc.contact_types
+    for cname, ct in types.items():
+        where = f"contact_types -> {cname}"
+        if ct.transfers is not None:
+            for i, r in enumerate(ct.transfers.routes):
+                if r.to not in types:
+                    problems.append(f"{where} -> transfers -> routes -> [{i}] -> to: '{r.to}' is not a contact type (known: {', '.join(types)})")
+        ss = ct.self_service
+        if ss is not None and ss.hop_to is not None:
+            if ss.hop_to not in types:
+                problems.append(f"{where} -> self_service -> hop_to: '{ss.hop_to}' is not a contact type (known: {', '.join(types)})")
+            elif ss.hop_to == cname:
+                problems.append(f"{where} -> self_service -> hop_to: customers cannot hop back into the same contact type")
+        if ct.channel == "email":
+            if ct.patience is not None:
+                problems.append(f"{where} -> patience: email never abandons; remove patience (or use channel: chat/phone)")
+            for key in ("callback", "announcement", "redial"):
+                if getattr(ct, key) is not None:
+                    problems.append(f"{where} -> {key}: does not apply to email (it never waits on a line)")
+        if ct.callback is not None and ct.channel != "phone":
+            problems.append(f"{where} -> callback: callbacks are offered to phone callers only (channel: phone)")
+        if ct.chat is not None and ct.channel != "chat":
+            problems.append(f"{where} -> chat: chat settings need channel: chat")
+    for pname, pool in sc.agent_pools.items():
+        where = f"agent_pools -> {pname}"
+        if pool.concurrency is not None and pool.concurrency.max_chats > 1:
+            not_chat = [s for s in pool.skill_levels if s in types and types[s].channel != "chat"]
+            if not_chat:
+                problems.append(
+                    f"{where} -> concurrency: a pool handling several chats at once can only serve chat contact types (not {', '.join(not_chat)})"
+                )
+    return problems
+
+
+def any_customer_behaviour(sc: "Scenario") -> bool:
+    """True when contacts can make more than one attempt or end without reaching a queue."""
+    return any(
+        ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service for ct in sc.contact_types.values()
+    )
+
+
+def expand_tolerance(v):
+    return expand_preset(v) if v is not None else v
