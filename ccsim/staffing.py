@@ -16,8 +16,10 @@ target-driven instead (see ``iterate_staffing``). Every iteration simulates the 
 
 Multi-skill rule: when a contact type misses its targets in an interval, the agent goes to the
 pool that serves it at its best skill level (primary pool); among several, the one with the
-fewest skills (the most specialised), then the first in the file. An occupancy limit adds agents
-to the pool that breaks it.
+fewest skills (the most specialised), then the first in the file. When two rounds of agents
+added there have not lifted the type's service level by two points (the pool's agents are busy
+with other types they also serve), the next agents go to the primary pool of the biggest of
+those other types, relieving the pool. An occupancy limit adds agents to the pool that breaks it.
 """
 
 from __future__ import annotations
@@ -540,6 +542,7 @@ def iterate_staffing(
             if n_cut:
                 say(f"trim: {n_cut} agent-intervals removed")
                 plan = trimmed
+                tried.clear()  # progress is judged from the trimmed plan on
                 continue
             converged = True
             break
@@ -548,15 +551,21 @@ def iterate_staffing(
             pool = pool_for(sc, name)
             g = goals.types[name]
             gap = g.sl_target - ev.means[name]["service_level"][i]
-            se = ev.means[name]["service_level"][i] - ev.bounds[name]["service_level"][i]
             past = tried.setdefault((name, i), [])
-            past.append((plan[pool][i], float(gap) if np.isfinite(gap) else 0.0, float(se) if np.isfinite(se) else 0.0))
+            past.append((plan[pool][i], float(gap) if np.isfinite(gap) else 0.0, 0.0))
+            if len(past) >= 3 and past[-1][1] > past[-3][1] - 0.02:
+                # agents added to the primary pool stopped helping: they are busy with the other
+                # types they also serve, so relieve those types' own pools instead
+                others = [t for t in sc.agent_pools[pool].skill_levels if t != name and pool_for(sc, t) != pool]
+                if others:
+                    other = max(others, key=lambda t: ev.offered[t][i] * sc.contact_types[t].handle_time.expectation)
+                    pool = pool_for(sc, other)
             if plan[pool][i] >= caps[pool]:
                 unrescued[(name, i)] = f"still missing {', '.join(ev.failing[name][i])} at {plan[pool][i]} agents in {pool} (the search's cap)"
                 continue
-            if len(past) >= 4 and past[-1][0] > past[-4][0] and past[-4][1] - past[-1][1] <= 2 * max(past[-1][2], 0.005) and "service_level" in ev.failing[name][i]:
+            if len(past) >= 6 and past[-1][1] > past[-6][1] - 0.01:
                 unrescued[(name, i)] = (
-                    f"adding {past[-1][0] - past[-4][0]} agents to {pool} moved its service level by {past[-4][1] - past[-1][1]:+.1%} only: "
+                    f"five rounds of added agents moved its service level by {past[-6][1] - past[-1][1]:+.1%} only: "
                     "its misses come from elsewhere (backlog from earlier intervals or an unreachable target)"
                 )
                 continue
