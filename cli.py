@@ -105,6 +105,7 @@ def print_run_summary(result: SimulationResult) -> None:
     for name in sc.pool_names:
         pools.add_row(name, _num(result.by_pool[name]["agents"]), _pct(result.by_pool[name]["occupancy"]))
     out.print(pools)
+    print_behaviour_summary(result)
     worst = Table(title="Worst intervals by service level")
     for col in ("interval", "contact type", "offered", "service level", "ASA", "abandon rate", "max queue"):
         worst.add_column(col, justify="left" if col in ("interval", "contact type") else "right")
@@ -120,6 +121,33 @@ def print_run_summary(result: SimulationResult) -> None:
     out.print(worst)
     if result.partial:
         err.print(f"[yellow]interrupted: {result.replications} replications finished; results are partial[/]")
+
+
+def print_behaviour_summary(result: SimulationResult) -> None:
+    """Customer and agent behaviours the scenario switches on (docs/behaviours.md); nothing otherwise."""
+    from ccsim.report.behaviour_rows import behaviour_rows, pool_behaviour_rows
+
+    def cell(est, fmt: str) -> str:
+        if fmt == "share":
+            return _pct(est)
+        if fmt == "hours":
+            return "n/a" if est.mean is None else f"{est.mean / 3600:,.1f} h"
+        return _num(est, " s" if fmt == "seconds" else "")
+
+    for title, first, rows in (
+        ("Customer behaviour", "contact type", behaviour_rows(result)),
+        ("Agents as they really are", "pool", pool_behaviour_rows(result)),
+    ):
+        if not rows:
+            continue
+        table = Table(title=f"{title} (mean ± 95% CI)")
+        for col in (first, "figure", "value"):
+            table.add_column(col, justify="right" if col == "value" else "left")
+        last = None
+        for name, label, est, fmt in rows:
+            table.add_row(name if name != last else "", label, cell(est, fmt))
+            last = name
+        out.print(table)
 
 
 def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[Path]:

@@ -485,3 +485,19 @@ def test_behaviour_sections_are_validated_with_clear_errors(edit, message):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(d)
     assert any(message in line for line in err.value.problems), err.value.problems
+
+
+# --- the planner scenarios ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["eshop_callbacks_chat", "helpdesk_bot", "bank_transfers"])
+def test_behaviour_scenarios_run_and_close_their_books(name, cli, tmp_path):
+    from conftest import SCENARIOS
+
+    sc = ccsim.load_scenario(SCENARIOS / f"{name}.yaml")
+    assert_conservation(reps(sc, 2))
+    result = cli("run", SCENARIOS / f"{name}.yaml", "-r", "2", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Customer behaviour" in result.output
+    html = (tmp_path / "report.html").read_text()
+    assert "Customers and agents as they really behave" in html

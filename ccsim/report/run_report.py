@@ -32,6 +32,9 @@ def headline(result: SimulationResult) -> list[str]:
         missed = [result.labels[i] for i, e in enumerate(sl) if e.mean is not None and e.mean < target]
         day = result.by_contact_type[name]
         goal = f"{target:.0%}/{ct.service_level.seconds:g}s"
+        if not day["offered"].mean:  # e.g. a bot without human escape: nobody reaches this queue
+            lines.append(f"<b>{html.escape(name)}</b>: no contact reached an agent (see the behaviour table).")
+            continue
         day_sl = day["service_level"].mean or 0.0
         verdict = "<span class='good'>meets</span>" if day_sl >= target else "<span class='bad'>misses</span>"
         text = (
@@ -103,7 +106,39 @@ def build_run_report(result: SimulationResult) -> str:
         Section("The day", note + day_table + pool_table),
         Section("Interval by interval", "", tuple(charts)),
     ]
+    behaviour = _behaviour_section(result)
+    if behaviour is not None:
+        sections.insert(1, behaviour)
     partial = " (PARTIAL: interrupted before all replications finished)" if result.partial else ""
     subtitle = f"{result.replications} replications, seed {result.seed}, {len(x)} intervals of {sc.horizon.interval_minutes} min{partial}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {result.seed}, {result.replications} replications, wall time {result.wall_time_s:.1f} s"
     return render_page(f"ccsim run: {sc.name}", subtitle, headline(result), sections, footer)
+
+
+def _behaviour_section(result: SimulationResult) -> Section | None:
+    """Customer and agent behaviours switched on in the scenario (docs/behaviours.md), else None."""
+    from .behaviour_rows import behaviour_rows, pool_behaviour_rows
+
+    def cell(est, fmt: str) -> str:
+        if fmt == "share":
+            return _fmt(est, "service_level")
+        if fmt == "seconds":
+            return _fmt(est, "callback_wait_seconds")
+        if fmt == "hours" and est.mean is not None:
+            ci = f" ({est.lo / 3600:,.1f} to {est.hi / 3600:,.1f})" if est.lo is not None else ""
+            return f"{est.mean / 3600:,.1f} h<small>{ci}</small>"
+        return _fmt(est, "count")
+
+    parts = []
+    for first, rows in (("contact type", behaviour_rows(result)), ("agent pool", pool_behaviour_rows(result))):
+        if rows:
+            body = [[html.escape(n), html.escape(label), cell(est, fmt)] for n, label, est, fmt in rows]
+            parts.append(table_html([first, "figure", "mean (95% CI)"], body))
+    if not parts:
+        return None
+    note = (
+        "<p>Call basis counts every attempt (redials, transfers and callbacks included); customer basis counts each "
+        "person once, by how their day ended, in the interval of their first contact. Balks and broken callback "
+        "promises are counted as abandoned calls.</p>"
+    )
+    return Section("Customers and agents as they really behave", note + "".join(parts))

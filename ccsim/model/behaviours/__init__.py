@@ -142,7 +142,8 @@ def relevant_metrics(scenario) -> dict[str, list[str]]:
             m += ["bot_contained", "bot_dead_ends"]
         if name in hop_targets:
             m += ["channel_hops"]
-        if tracked:
+        journeys = ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service
+        if tracked and journeys:
             m += ["customers", "customers_answered", "customers_abandoned", "customers_unresolved"]
             if ct.self_service is not None:
                 m += ["customers_self_served"]
