@@ -430,5 +430,137 @@ def print_calibration_summary(cal, console: Console) -> None:
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command()
+def staff(
+    scenario: Optional[Path] = ScenarioArg,
+    target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target: sl=0.8, sl=80/20, asa=30, abandon=0.05, occupancy=0.9; prefix a contact type or pool: chat.sl=0.9. Repeatable."),
+    shifts_file: Optional[Path] = typer.Option(None, "--shifts", help="Shift rules YAML (kinds, start grid, breaks, opening hours); default: the scenario's shifts: section."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications per simulated plan (default: the scenario's)."),
+    confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence with which every interval must meet its targets."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv and staff_report.html here."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: the runner's choice)."),
+) -> None:
+    """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
+    from ccsim.staffing import PLAN_LABELS, apply_targets
+    from ccsim.staffing import staff as staff_plan
+
+    sc = load(scenario)
+    check_out_dir(out_dir)
+    rules = None
+    try:
+        sc = apply_targets(sc, target or [])
+        if shifts_file is not None:
+            from ccsim.shifts import load_shift_rules, rules_problems
+
+            rules = load_shift_rules(shifts_file)
+            bad = rules_problems(rules, sc.pool_names, f"{shifts_file}: shifts")
+            if bad:
+                fail(bad)
+    except ScenarioError as exc:
+        fail(exc.problems)
+    log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
+    try:
+        res = staff_plan(sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing written")
+        raise typer.Exit(130)
+    data = res.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        table = Table(title=f"{sc.name}: agents per interval (scheduled)")
+        table.add_column("interval")
+        table.add_column("pool")
+        for k in res.plans:
+            table.add_column(PLAN_LABELS[k], justify="right")
+        for row in res.rows():
+            table.add_row(row["interval_start"], row["pool"], *[str(row[k]) for k in res.plans])
+        out.print(table)
+        hours = res.agent_hours()
+        summary = Table(title="Agent-hours and what each plan achieves when simulated")
+        for col in ("plan", "agent-hours", "intervals meeting targets"):
+            summary.add_column(col, justify="left" if col == "plan" else "right")
+        for k in res.plans:
+            met = ", ".join(f"{t} {m}/{len(res.labels)}" for t, m in res.intervals_meeting(k).items())
+            summary.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", met)
+        out.print(summary)
+        out.print(("targets met in every interval" if res.targets_met else "[red]targets NOT met everywhere[/]") + f" ({res.wall_time_s:.1f} s)")
+        for u in res.isa.unrescued:
+            out.print(f"[red]given up[/] {u['interval_start']} {u['name']}: {u['reason']}", highlight=False)
+        for sp in res.shift_plans.values():
+            out.print(f"shift plan {sp.pool}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}")
+    if out_dir is not None:
+        from ccsim.report.staff_report import build_staff_report
+
+        files = {out_dir / "staffing.json": json.dumps(data, indent=2), out_dir / "staffing.csv": res.csv(), out_dir / "staff_report.html": build_staff_report(res)}
+        for path, text in files.items():
+            write_atomic(path, text)
+        if not as_json:
+            out.print("wrote " + ", ".join(str(p) for p in files))
+
+
+@app.command()
+def trap(
+    scenario: Optional[Path] = ScenarioArg,
+    scale_from: float = typer.Option(0.7, "--from", min=0.05, help="Lowest staffing, as a factor of the naive Erlang C plan."),
+    scale_to: float = typer.Option(1.3, "--to", min=0.05, help="Highest staffing, as a factor of the naive plan."),
+    points: int = typer.Option(13, "--points", min=2, max=200, help="Staffing levels in the sweep."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications per staffing level (default: the scenario's)."),
+    causes: bool = typer.Option(True, "--causes/--no-causes", help="Decompose the gap by cause (one simulation-based staffing per reality)."),
+    target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target, as in ccsim staff. Repeatable."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write trap.json and trap_report.html here."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: the runner's choice)."),
+) -> None:
+    """The understaffing-trap explorer: sweep staffing around the naive plan, mark the cliff, explain the gap."""
+    from ccsim.staffing import apply_targets
+    from ccsim.trap import explore
+
+    sc = load(scenario)
+    check_out_dir(out_dir)
+    if scale_to <= scale_from:
+        fail([f"--to ({scale_to:g}) must be above --from ({scale_from:g})"])
+    try:
+        sc = apply_targets(sc, target or [])
+    except ScenarioError as exc:
+        fail(exc.problems)
+    scales = tuple(round(scale_from + (scale_to - scale_from) * k / (points - 1), 4) for k in range(points))
+    log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
+    try:
+        res = explore(sc, scales, replications, workers, causes=causes, log=log)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing written")
+        raise typer.Exit(130)
+    data = res.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        out.print(res.verdict, highlight=False)
+        table = Table(title=f"{sc.name}: staffing sweep (mean ± 95% CI over {res.replications} replications)")
+        for col in ("scale", "agents", "service level", "ASA", "abandon", "occupancy", "offered"):
+            table.add_column(col, justify="right")
+        for p in sorted(res.points, key=lambda p: p.agents):
+            m = p.measures
+            table.add_row(f"{p.scale:.0%}", f"{p.agents:.1f}", _pct(m["service_level"]), _num(m["asa_seconds"], " s"), _pct(m["abandon_rate"]), _pct(m["occupancy"]), _num(m["offered"]))
+        out.print(table)
+        if res.cliff:
+            c = res.cliff
+            out.print(f"cliff: {c['agents']:.1f} -> {c['below_agents']:.1f} agents drops the service level {c['service_level']:.1%} -> {c['below_service_level']:.1%}")
+        if res.gap:
+            out.print(f"gap by cause (agent-hours): naive Erlang C {res.gap['naive_erlang_c_agent_hours']:.1f}")
+            for s in res.gap["steps"]:
+                out.print(f"  {s['label']}: {s['delta_agent_hours']:+.1f}")
+            out.print(f"  = realistic requirement {res.gap['realistic_agent_hours']:.1f}")
+    if out_dir is not None:
+        from ccsim.report.trap_report import build_trap_report
+
+        files = {out_dir / "trap.json": json.dumps(data, indent=2), out_dir / "trap_report.html": build_trap_report(res)}
+        for path, text in files.items():
+            write_atomic(path, text)
+        if not as_json:
+            out.print("wrote " + ", ".join(str(p) for p in files))
+
+
 if __name__ == "__main__":
     app()

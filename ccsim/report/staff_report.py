@@ -1,0 +1,87 @@
+"""The report of ``ccsim staff``: three staffing curves and what each achieves when simulated."""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+from ..staffing import PLAN_LABELS, StaffResult
+from .html import Section, band_traces, colour, figure, render_page, table_html
+
+_DASH = {"erlang_c": "dot", "erlang_a": "dash", "simulated": None, "shifts": "dashdot"}
+
+
+def _summary(res: StaffResult) -> list[str]:
+    hours = res.agent_hours()
+    lines = []
+    sim = hours["simulated"]["total"]
+    if res.targets_met:
+        lines.append(
+            f"<span class='good'>The simulated plan meets every target in every interval</span> "
+            f"(one-sided confidence {res.confidence:.0%}, {res.replications} replications): {sim:,.1f} agent-hours."
+        )
+    else:
+        lines.append(f"<span class='bad'>The simulated plan does not meet every target</span>: {sim:,.1f} agent-hours; see the intervals given up below.")
+    for k in ("erlang_c", "erlang_a"):
+        met = res.intervals_meeting(k)
+        n = len(res.labels)
+        miss = ", ".join(f"{t} {m}/{n}" for t, m in met.items())
+        lines.append(f"{PLAN_LABELS[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets when simulated: {miss}.")
+    if "shifts" in res.plans:
+        lost = sum(len(sp.uncovered_intervals) for sp in res.shift_plans.values())
+        paid = sum(sp.paid_hours for sp in res.shift_plans.values())
+        lines.append(f"Shift plan: {paid:,.1f} paid hours; {lost} interval(s) the rules cannot cover.")
+    for u in res.isa.unrescued:
+        lines.append(f"<span class='bad'>Given up</span> {html.escape(u['interval_start'])} {html.escape(u['name'])}: {html.escape(u['reason'])}")
+    return lines
+
+
+def build_staff_report(res: StaffResult) -> str:
+    sc = res.scenario
+    x = res.labels
+    xt = "interval start (clock time)"
+    sections = []
+    targets = "<p>Targets: " + "; ".join(html.escape(t) for t in res.goals.describe()) + ".</p>"
+    hours = res.agent_hours()
+    rows = [[PLAN_LABELS[k]] + [f"{hours[k][p]:,.1f}" for p in sc.pool_names] + [f"{hours[k]['total']:,.1f}"] for k in res.plans]
+    sections.append(Section("Agent-hours by plan", targets + table_html(["plan"] + sc.pool_names + ["total"], rows)))
+    curves = []
+    for p, pool in enumerate(sc.pool_names):
+        traces = []
+        for k, name in enumerate(res.plans):
+            traces.append(
+                go.Scatter(x=x, y=res.plans[name][pool], mode="lines", line_shape="hv", name=PLAN_LABELS[name], line=dict(color=colour(k), width=2.5, dash=_DASH.get(name)))
+            )
+        if pool in res.shift_plans:
+            traces.append(go.Bar(x=x, y=res.shift_plans[pool].coverage, name="shifts on duty", marker_color="rgba(150,150,150,0.35)"))
+        curves.append(figure(f"Agents scheduled per interval — pool {pool}", xt, "agents (scheduled, before shrinkage)", traces))
+    sections.append(Section("Three staffing curves over the day", "<p>Steps are the agents each method puts in each interval; the simulation's are the fewest that meet every target in every interval.</p>", tuple(curves)))
+    sl_figs = []
+    for t, name in enumerate(sc.type_names):
+        traces = []
+        for k, plan in enumerate(res.plans):
+            traces += band_traces(x, res.achieved[plan].intervals_by_contact_type[name]["service_level"], PLAN_LABELS[plan], colour(k), dash=_DASH.get(plan))
+        g = res.goals.types[name]
+        traces.append(go.Scatter(x=x, y=[g.sl_target] * len(x), mode="lines", name=f"target {g.sl_target:.0%}/{g.sl_seconds:g}s", line=dict(color="black", dash="dot", width=1)))
+        sl_figs.append(figure(f"Service level each plan achieves when simulated — {name}", xt, "answered within T / offered", traces, percent=True, y_range=[0, 1.05]))
+    sections.append(Section("What each plan achieves", f"<p>Each plan simulated on the same {res.replications} days (common random numbers); bands are 95% confidence intervals.</p>", tuple(sl_figs)))
+    day_rows = []
+    for plan in res.plans:
+        for name in sc.type_names:
+            d = res.achieved[plan].by_contact_type[name]
+            day_rows.append([PLAN_LABELS[plan], html.escape(name), f"{d['service_level'].mean:.1%}", f"{(d['asa_seconds'].mean or 0):.1f} s", f"{d['abandon_rate'].mean:.1%}", f"{res.intervals_meeting(plan)[name]}/{len(x)}"])
+    sections.append(Section("The day, per plan", table_html(["plan", "contact type", "service level", "ASA", "abandon rate", "intervals meeting targets"], day_rows)))
+    if res.shift_plans:
+        body = ""
+        for pool, sp in res.shift_plans.items():
+            shift_rows = [[html.escape(p.kind), r["start"], r["end"], str(c), ", ".join(f"{b['start']} ({b['minutes']} min)" for b in r["breaks"]) or "-"] for (p, c), r in zip(sp.shifts, sp.roster())]
+            body += f"<h3>{html.escape(pool)}: {sp.paid_hours:,.1f} paid hours ({html.escape(sp.status)})</h3>" + table_html(["kind", "start", "end", "agents", "breaks"], shift_rows)
+            if sp.uncovered_intervals:
+                body += "<p class='bad'>Not coverable under the rules: " + ", ".join(f"{lab} ({u:.1f} short)" for lab, u in zip(sp.labels, sp.uncovered) if u > 1e-6) + "</p>"
+        sections.append(Section("Shift plan", body))
+    it_rows = [[str(h["iteration"]), f"{h['agent_hours']:,.1f}", str(h["failing_intervals"])] for h in res.isa.history]
+    sections.append(Section("How the simulation-based plan was found", f"<p>Iterative staffing algorithm (Feldman, Mandelbaum, Massey &amp; Whitt 2008), started from the Erlang A plan: {res.isa.simulations} simulated batches of {res.replications} days.</p>" + table_html(["iteration", "agent-hours", "failing (type, interval) cells"], it_rows)))
+    subtitle = f"{len(x)} intervals of {sc.horizon.interval_minutes} min, {res.replications} replications, seed {sc.seed}"
+    footer = f"scenario “{html.escape(sc.name)}”, seed {sc.seed}, {res.replications} replications, wall time {res.wall_time_s:.1f} s"
+    return render_page(f"ccsim staff: {sc.name}", subtitle, _summary(res), sections, footer)
