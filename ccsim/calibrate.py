@@ -784,9 +784,9 @@ class Calibration:
 
 
 ODD_TEXT = {
-    "zero_handle": "answered contacts with a handle time of 0 s (kept in volumes and AHT; left out of the handle-time shape fit, which needs positive times)",
-    "long_handle": f"answered contacts with a handle time over {LONG_HANDLE_S / 3600:g} hours (kept)",
-    "abandoned_at_arrival": f"abandoned contacts that hung up at 0 s (kept: patience 0; the fitted distributions count them as {MIN_EVENT_S:g} s)",
+    "zero_handle": "answered contact(s) with a handle time of 0 s (kept in volumes and AHT; left out of the handle-time shape fit, which needs positive times)",
+    "long_handle": f"answered contact(s) with a handle time over {LONG_HANDLE_S / 3600:g} hours (kept)",
+    "abandoned_at_arrival": f"abandoned contact(s) that hung up at 0 s (kept: patience 0; the fitted distributions count them as {MIN_EVENT_S:g} s)",
 }
 
 
@@ -1259,7 +1259,7 @@ def render_yaml(cal: Calibration) -> str:
         else:
             lines.append(f"    # handle time: REVIEW: {h.reason}")
         if h.zero:
-            lines.append(f"    # ({h.zero:,} zero handle times are in the AHT but not in the fit)")
+            lines.append(f"    # ({h.zero:,} zero handle time(s) in the AHT but not in the fit)")
         lines.append(f"    handle_time: {_flow(ct['handle_time'])}")
         p = tc.patience
         if p.written is None:
@@ -1282,7 +1282,7 @@ def render_yaml(cal: Calibration) -> str:
     lines.append("agent_pools:")
     if cal.staffing.source == "placeholder":
         lines.append("  # REVIEW: PLACEHOLDER STAFFING. A contact log does not say how many agents were logged in.")
-        lines.append(f"  # The numbers below come from {cal.staffing.method.split('; ', 1)[1]}.")
+        lines.append(f"  # How they were computed: {cal.staffing.method.split('; ', 1)[1]}.")
         lines.append("  # Replace them with your real staffing, or rerun with --staffing STAFF.csv (interval_start,<pool>,...).")
     else:
         lines.append(f"  # staffing {cal.staffing.method}")

@@ -297,7 +297,7 @@ def test_odd_rows_are_counted_not_dropped(tmp_path):
     assert cal.odd["zero_handle"] == [2, 4]
     assert cal.types["calls"].volumes == [4.0] and cal.types["calls"].handle.zero == 2
     assert cal.types["calls"].handle.aht == pytest.approx(175 / 2)  # zeros are in the AHT
-    assert any("2 answered contacts with a handle time of 0 s" in n and "line 4" in n for n in cal.notes)
+    assert any("2 answered contact(s) with a handle time of 0 s" in n and "line 4" in n for n in cal.notes)
     assert "handle time of 0 s" in cal.scenario_yaml()
 
 

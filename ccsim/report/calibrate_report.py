@@ -145,7 +145,8 @@ def patience_figure(name: str, tc: TypeCalibration, k: int) -> go.Figure | None:
     fig.add_vline(x=t_end, line=dict(color=GREY, dash="dot", width=1))
     fig.add_annotation(x=t_end, y=1.0, text=f"KM trusted to here ({MIN_AT_RISK}+ still waiting)", showarrow=False, xanchor="left", yanchor="top", font=dict(size=11, color=GREY))
     fig.update_xaxes(range=[0, x_max])
-    fig.update_layout(hovermode="closest", height=460, legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99, bgcolor="rgba(255,255,255,0.8)"))
+    # Many curves with long names: the legend goes under the chart, where it hides no data.
+    fig.update_layout(hovermode="closest", height=560, margin=dict(b=150), legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0))
     return fig
 
 
