@@ -179,14 +179,18 @@ def _unit(name: str, info: FieldInfo, model: type | None = None, range_text: str
         return "per hour"
     if model is not None and "dist" in model.model_fields and name in _DIST_SECONDS:
         return "s"
-    desc = (info.description or "").split(";")[0].strip().lower()
+    if model is not None and "dist" in model.model_fields and name == "points":
+        return "(s, share 0–1)"
+    if range_text.startswith("[") and "#distributions" not in range_text:
+        return ""  # a section of its own: its keys carry the units
+    desc = re.sub(r"\([^)]*[)\]]", "", (info.description or "").split(";")[0]).strip().lower()
     clause = desc.rsplit(",", 1)[-1].strip() if "," in desc else ""
     for word, unit in _UNIT_WORDS.items():
         if clause.startswith(word) or desc.startswith(word + " "):
             return unit
     if "contacts per interval" in desc:
         return "contacts"
-    if range_text.endswith("(≥ 0, ≤ 1)") and range_text.startswith("number"):
+    if range_text.startswith("number (") and range_text.endswith(", ≤ 1)"):
         return "share 0–1"
     return ""
 
