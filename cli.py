@@ -226,6 +226,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
     out.print(
         f"ok: {sc.name}: {len(sc.contact_types)} contact type(s), {len(sc.agent_pools)} agent pool(s), "
         f"{hz.n_intervals} intervals of {hz.interval_minutes} min from {hz.start}, {sc.replications} replications, seed {sc.seed}"
+        + (f"; {len(sc.variants)} variant(s) for ccsim compare: {', '.join(sc.variants)}" if sc.variants else "")
     )
 
 

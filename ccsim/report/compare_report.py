@@ -18,12 +18,27 @@ from .html import Section, band_traces, colour, figure, level_trace, render_page
 XT = "interval start (clock time)"
 
 
+#: Each plan also gets its own dash and marker, so lines that coincide (plans identical in the
+#: morning) stay visible and the charts still read when printed in black and white.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+
+
+def plan_traces(cmp: Comparison, i: int, ests: list, name: str, scale: float = 1.0, bounds: tuple = (0.0, None)) -> list:
+    """Band traces of plan ``i`` in its colour, dash and marker."""
+    traces = band_traces(cmp.labels, ests, name, colour(i), scale, dash=DASHES[i % len(DASHES)], bounds=bounds)
+    traces[-1].marker.symbol = SYMBOLS[i % len(SYMBOLS)]
+    traces[-1].marker.size = 6
+    return traces
+
+
 def _plan_traces(cmp: Comparison, metric: str, contact_type: str | None = None, pool: str | None = None, scale: float = 1.0) -> list:
+    bounds = (0.0, 1.0) if metric in ("service_level", "abandon_rate", "occupancy") else (0.0, None)
     traces = []
     for i, p in enumerate(cmp.plans):
         ests = cmp.intervals(i, metric, contact_type=contact_type, pool=pool)
         if ests is not None:
-            traces += band_traces(cmp.labels, ests, p.label, colour(i), scale)
+            traces += plan_traces(cmp, i, ests, p.label, scale, bounds)
     return traces
 
 
@@ -51,7 +66,7 @@ def compare_figures(cmp: Comparison) -> list[tuple[str, go.Figure]]:
     for i, p in enumerate(cmp.plans):
         ests = cmp.intervals(i, "agent_hours")
         scale = 60.0 / p.scenario.horizon.interval_minutes  # agent hours per interval -> agents present
-        staff += band_traces(x, ests, p.label, colour(i), scale)
+        staff += plan_traces(cmp, i, ests, p.label, scale)
     figs.append(("agents", figure("Agents present (all pools)", XT, "agents (mean over the interval)", staff)))
     if cmp.has_costs:
         currency = cmp.plans[0].scenario.costs.currency or "currency units"
@@ -65,11 +80,11 @@ def compare_figures(cmp: Comparison) -> list[tuple[str, go.Figure]]:
             if i == cmp.baseline:
                 continue
             d = cmp.difference(i, "service_level", contact_type=name)
-            traces += band_traces(x, d.intervals, f"{p.label} − {base}", colour(i))
+            traces += plan_traces(cmp, i, d.intervals, f"{p.label} − {base}", scale=100.0, bounds=(None, None))
         traces.append(level_trace(x, 0.0, "no difference"))
-        figs.append(
-            (f"service_level_difference{slug}", figure(f"Service level difference against {base}, paired 95% CI{on}", XT, f"difference to {base} (percentage points)", traces, percent=True))
-        )
+        fig = figure(f"Service level difference against {base}, paired 95% CI{on}", XT, f"difference to {base} (percentage points)", traces)
+        fig.update_yaxes(rangemode="normal", zeroline=True, ticksuffix=" pts")
+        figs.append((f"service_level_difference{slug}", fig))
     return figs
 
 

@@ -130,7 +130,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:right} th{background:#f0f
 .bad{color:#b00020;font-weight:600} .good{color:#1b7f3b}
 .ns{color:#777} .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .plans{list-style:none;padding-left:0} .plans li{margin:4px 0}
-@media print{body{max-width:none} .chart{width:100%}}
+@media print{body{max-width:none} .chart{width:100%} .modebar-container{display:none!important} table{font-size:0.8em} td small{white-space:nowrap} h2{break-after:avoid}}
 """
 
 
