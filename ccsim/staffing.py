@@ -158,6 +158,7 @@ def apply_targets(sc: Scenario, specs: list[str]) -> Scenario:
                 if "/" in value:
                     share, secs = value.split("/", 1)
                     v, seconds = _share(share), float(secs)
+                    v = v / 100 if v > 1 else v  # '80/20' speaks in percent
                 else:
                     v, seconds = _share(value), None
                 for n in [name] if name else list(levels):

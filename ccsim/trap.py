@@ -418,10 +418,13 @@ def write_verdict(res: TrapResult) -> str:
         sl = np.where(base > 0, within / np.where(base > 0, base, 1), 1.0)
     target = min(g.sl_target for g in res.goals.types.values())
     worst = int(np.argmin(sl))
+    if sl[worst] >= target:
+        return f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan) every interval still meets {target:.0%}; the steepest drop is below the sweep's range."
+    line = (sl[worst] + target) / 2  # the block around the worst interval that is clearly worse than the rest
     i = j = worst
-    while i > 0 and sl[i - 1] < target:
+    while i > 0 and sl[i - 1] < line:
         i -= 1
-    while j < n - 1 and sl[j + 1] < target:
+    while j < n - 1 and sl[j + 1] < line:
         j += 1
     block = slice(i, j + 1)
     b_sl = within[block].sum() / max(base[block].sum(), 1e-9)
