@@ -234,6 +234,11 @@ def _stop_pool(pool: Any) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         proc.terminate()
+    for proc in processes:  # reap them, so none outlives the run
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
 
 
 def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, size: int, records: bool) -> int:

@@ -168,19 +168,28 @@ def test_cli_workers_and_scheduler_give_the_same_json(cli, cluster):
 
 def test_ctrl_c_on_the_cli_writes_partial_results(tmp_path):
     """A real SIGINT to the process group, as a terminal sends it, while a process pool runs."""
-    sc = tmp_path / "long.yaml"
-    sc.write_text(json.dumps(reference(horizon={"hours": 40, "interval_minutes": 30}, replications=400)))
+    sc = tmp_path / "many.yaml"
+    sc.write_text(json.dumps(reference(horizon={"hours": 2, "interval_minutes": 30}, replications=3000)))
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "run", str(sc), "--workers", "2", "--out", str(out), "--json"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True,
     )
-    time.sleep(6)
+    # wait until the workers have done some work (a replication takes ~20 ms), however slow the machine
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            workers = psutil.Process(proc.pid).children()
+            if len(workers) == 2 and sum(w.cpu_times().user for w in workers) > 1.0:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     written = json.loads((out / "summary.json").read_text())
     assert written["partial"] is True
-    assert 1 <= written["replications"] < 400
+    assert 1 <= written["replications"] < 3000
     assert json.loads(stdout)["replications"] == written["replications"]
     assert (out / "report.html").stat().st_size > 0 and (out / "intervals.csv").stat().st_size > 0
