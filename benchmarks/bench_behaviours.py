@@ -73,10 +73,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs (default 3)")
     args = parser.parse_args()
     header(f"Engine throughput with behaviours: ~{args.arrivals:,} first calls, redials + transfers + shrinkage")
-    rows = {
-        "M/M/n+M, no behaviours": best_of(args.repeat, lambda: run(mmn_scenario(args.arrivals))),
-        "redials+transfers+shrinkage": best_of(args.repeat, lambda: run(behaviours_scenario(args.arrivals))),
-    }
+    scenarios = {"M/M/n+M, no behaviours": mmn_scenario(args.arrivals), "redials+transfers+shrinkage": behaviours_scenario(args.arrivals)}
+    rows: dict = {}
+    for _ in range(args.repeat):  # interleaved: a busy spell hits both alike
+        for name, sc in scenarios.items():
+            secs, m = best_of(1, lambda: run(sc))
+            if name not in rows or secs < rows[name][0]:
+                rows[name] = (secs, m)
     print(f"{'model':<30}{'contacts':>10}{'seconds':>9}{'contacts/s':>12}   {'SL calls':>8}{'abandon':>9}")
     speed = {}
     for name, (secs, m) in rows.items():
