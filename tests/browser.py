@@ -5,6 +5,8 @@ collects uncaught errors, unhandled promise rejections, ``console.error`` calls 
 resource loads, and after the page has loaded writes them, with the number of plotly SVGs inside
 each chart, into the DOM. ``chromium --dump-dom`` (after a virtual-time budget, so plotly has
 drawn) prints that DOM; the charts are also counted in the dumped DOM independently of the probe.
+``open_pages`` loads several reports as iframes of one harness page, so Chromium starts once;
+each probe posts its findings (and its own DOM, scripts removed) to the harness.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ FLAGS = (
 PROBE = """<script>
 (function () {
   var errors = [];
-  window.__ccsimErrors = errors;
   window.addEventListener('error', function (e) {
     if (e instanceof ErrorEvent) { errors.push('error: ' + e.message + ' @ ' + e.filename + ':' + e.lineno); }
     else { var t = e.target || {}; errors.push('failed to load ' + (t.tagName || '?') + ' ' + (t.src || t.href || '')); }
@@ -47,14 +48,32 @@ PROBE = """<script>
       var charts = Array.prototype.map.call(document.querySelectorAll('div.plotly-graph-div'), function (d) {
         return d.querySelectorAll('svg.main-svg').length;
       });
+      var copy = document.documentElement.cloneNode(true);
+      Array.prototype.forEach.call(copy.querySelectorAll('script'), function (s) { s.remove(); });
+      var report = {ccsimProbe: true, name: NAME, errors: errors, charts: charts, dom: copy.outerHTML};
+      if (window.parent !== window) { window.parent.postMessage(report, '*'); return; }
       var pre = document.createElement('pre');
       pre.id = 'ccsim-probe';
-      pre.textContent = JSON.stringify({errors: errors, charts: charts});
+      pre.textContent = JSON.stringify(report);
       document.body.appendChild(pre);
     }, 1000);
   });
 })();
 </script>"""
+
+HARNESS = """<!DOCTYPE html><html><head><meta charset='utf-8'><script>
+var results = {};
+window.addEventListener('message', function (e) {
+  if (!e.data || !e.data.ccsimProbe) return;
+  results[e.data.name] = e.data;
+  if (Object.keys(results).length === EXPECTED) {
+    var pre = document.createElement('pre');
+    pre.id = 'ccsim-results';
+    pre.textContent = JSON.stringify(results);
+    document.body.appendChild(pre);
+  }
+});
+</script><style>iframe{width:620px;height:420px;border:0;float:left}</style></head><body>FRAMES</body></html>"""
 
 
 def find_chromium() -> str | None:
@@ -103,42 +122,54 @@ def _charts_in_dom(dom: str) -> list[int]:
     return [len(re.findall(r'<svg[^>]*class="main-svg"', part.split('id="ccsim-probe"')[0])) for part in parts[1:]]
 
 
-def open_page(html_path: Path, timeout_s: float = 90) -> PageCheck:
-    """Load ``html_path`` (a probe-injected copy of it) in headless Chromium and report."""
-    binary = find_chromium()
-    if binary is None:
-        raise RuntimeError(unavailable_reason())
+def _probed(html_path: Path, name: str) -> tuple[str, int]:
+    """The page's HTML with the probe first in <head>, and how many charts it asks plotly for."""
     text = Path(html_path).read_text(encoding="utf-8")
-    expected = text.count("Plotly.newPlot(")
     head = re.search(r"<head[^>]*>", text)
     if head is None:
         raise AssertionError(f"{html_path}: no <head> element")
-    probed = text[: head.end()] + PROBE + text[head.end() :]
+    probe = PROBE.replace("NAME", json.dumps(name))
+    return text[: head.end()] + probe + text[head.end() :], text.count("Plotly.newPlot(")
+
+
+def _dump_dom(binary: str, page: Path, profile: Path, timeout_s: float, window: str = "1280,900") -> str:
+    cmd = [binary, *[f for f in FLAGS if not f.startswith("--window-size")], f"--window-size={window}"]
+    cmd += [f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--dump-dom", page.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+    if proc.returncode != 0 or "<html" not in proc.stdout:
+        raise AssertionError(f"chromium failed on {page} (exit {proc.returncode}): {proc.stderr.strip()[-800:]}")
+    return proc.stdout
+
+
+def _check(report: dict, expected: int) -> PageCheck:
+    return PageCheck(
+        errors=report["errors"], charts_probe=report["charts"], charts_dom=_charts_in_dom(report["dom"]), charts_expected=expected, dom=report["dom"]
+    )
+
+
+def open_pages(pages: dict[str, Path], timeout_s: float = 120) -> dict[str, PageCheck]:
+    """Load several pages in one headless Chromium (one iframe each, all in view) and report on each.
+
+    Starting Chromium costs seconds; one start for every report keeps the browser tests fast.
+    """
+    binary = find_chromium()
+    if binary is None:
+        raise RuntimeError(unavailable_reason())
     with tempfile.TemporaryDirectory(prefix="ccsim-browser-") as tmp:
-        page = Path(tmp) / "page.html"
-        page.write_text(probed, encoding="utf-8")
+        expected, frames = {}, []
+        for k, (name, path) in enumerate(pages.items()):
+            text, expected[name] = _probed(path, name)
+            (Path(tmp) / f"page{k}.html").write_text(text, encoding="utf-8")
+            frames.append(f"<iframe src='page{k}.html'></iframe>")
+        harness = Path(tmp) / "harness.html"
+        harness.write_text(HARNESS.replace("EXPECTED", str(len(pages))).replace("FRAMES", "".join(frames)), encoding="utf-8")
         profile = Path(tmp) / "profile"
         profile.mkdir()
-        cmd = [binary, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom", page.as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
-    dom = proc.stdout
-    if proc.returncode != 0 or "<html" not in dom:
-        raise AssertionError(f"chromium failed on {html_path} (exit {proc.returncode}): {proc.stderr.strip()[-800:]}")
-    m = re.search(r'<pre id="ccsim-probe">(.*?)</pre>', dom, re.S)
+        dom = _dump_dom(binary, harness, profile, timeout_s, window="1300,1400")
+    m = re.search(r'<pre id="ccsim-results">(.*?)</pre>', dom, re.S)
     if m is None:
-        raise AssertionError(f"{html_path}: the probe never reported (page load did not finish?); stderr: {proc.stderr.strip()[-500:]}")
+        raise AssertionError("not every page's probe reported (a page never finished loading?)")
     import html as _html
 
-    probe = json.loads(_html.unescape(m.group(1)))
-    return PageCheck(errors=probe["errors"], charts_probe=probe["charts"], charts_dom=_charts_in_dom(dom), charts_expected=expected, dom=dom)
-
-
-def screenshot(html_path: Path, png_path: Path, width: int = 1366, height: int = 3000, print_media: bool = False) -> None:
-    """A full-width PNG of the page as a laptop shows it (or as printed, with ``print_media``)."""
-    binary = find_chromium()
-    with tempfile.TemporaryDirectory(prefix="ccsim-shot-") as tmp:
-        flags = [f for f in FLAGS if not f.startswith("--window-size")]
-        cmd = [binary, *flags, f"--user-data-dir={tmp}", f"--window-size={width},{height}", "--virtual-time-budget=10000", "--hide-scrollbars", f"--screenshot={png_path}"]
-        if print_media:
-            cmd.append("--blink-settings=mediaType=print")  # best effort; print_to_pdf is the real check
-        subprocess.run(cmd + [Path(html_path).resolve().as_uri()], capture_output=True, timeout=90, check=True)
+    reports = json.loads(_html.unescape(m.group(1)))
+    return {name: _check(reports[name], expected[name]) for name in pages}
