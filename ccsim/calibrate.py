@@ -545,7 +545,12 @@ def piecewise_test(t: np.ndarray, e: np.ndarray, fit: Fit, pieces: int | None = 
     if d < 50:
         return None
     m = pieces or int(min(10, d // 25))
-    cuts = np.unique(np.quantile(te, np.arange(1, m) / m))
+    # Abandons in the first second (often "would not hold at all") get a piece of their own,
+    # so a mass of zero patience is not averaged away into the first quantile piece.
+    early = te <= 1.0
+    later = te[~early]
+    cuts = np.quantile(later, np.arange(1, m) / m) if len(later) else np.empty(0)
+    cuts = np.unique(np.concatenate([[1.0] if early.any() else [], cuts[cuts > 1.0]]))
     edges = np.concatenate([[0.0], cuts, [np.inf]])
     all_t = np.concatenate([te, tc])
     ll_pw = 0.0
@@ -970,7 +975,7 @@ def _calibrate_patience(t: np.ndarray, e: np.ndarray, choice: str) -> PatienceCa
     if d == 0:
         km = kaplan_meier(t, e) if n else None
         reason = "no abandoned contacts: patience omitted (nobody abandons in the scenario); the data only say patience exceeds the longest wait"
-        reason += f" ({max_wait:.0f} s) for most customers (REVIEW)"
+        reason += f" ({max_wait:.0f} s) for most customers"
         return PatienceCalibration(n, 0, None, None, km, [], {}, "none", None, reason, max_wait)
     naive = float(t[e].mean())
     shortcut = float(t.mean() / e.mean())
@@ -1282,7 +1287,9 @@ def render_yaml(cal: Calibration) -> str:
     lines.append("agent_pools:")
     if cal.staffing.source == "placeholder":
         lines.append("  # REVIEW: PLACEHOLDER STAFFING. A contact log does not say how many agents were logged in.")
-        lines.append(f"  # How they were computed: {cal.staffing.method.split('; ', 1)[1]}.")
+        lines.append("  # How they were computed:")
+        for part in cal.staffing.method.split("; ")[1:]:
+            lines.append(f"  #   {part}")
         lines.append("  # Replace them with your real staffing, or rerun with --staffing STAFF.csv (interval_start,<pool>,...).")
     else:
         lines.append(f"  # staffing {cal.staffing.method}")

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 import ccsim
 from ccsim.calibrate import CalibrationError, calibrate, fit_handle_times, fit_patience, kaplan_meier, read_log
-from ccsim.distributions import ONE_MINUTE_POINTS, SurvivalCurve
+import ccsim.calibrate
+from ccsim.distributions import ONE_MINUTE_POINTS, Exponential, SurvivalCurve
 from ccsim.records import write_records
 from cli import app
 
@@ -322,19 +323,28 @@ def test_cli_writes_scenario_report_and_json(tmp_path, exp_log):
 
 
 def test_round_trip_run_log_calibrate_run_keeps_service_level(tmp_path):
-    """run -> log -> calibrate (with the real staffing) -> run: the same service level within noise."""
-    original = scenario({"dist": "exponential", "mean": 120}, agents=[15, 20, 25, 30, 30, 25, 20, 15], reps=8, seed=11)
+    """run -> log -> calibrate (with the real staffing) -> run: the same service level within noise,
+    a tolerance tight enough to catch a scenario calibrated with the naive patience."""
+    original = scenario({"dist": "exponential", "mean": 120}, reps=10, seed=11)
     log = tmp_path / "log.csv"
     first = ccsim.simulate(original, records=True)
     write_records(first, log)
-    staff = write(tmp_path, "interval_start,team\n" + "".join(f"{9 + i // 2:02d}:{30 * (i % 2):02d},{a}\n" for i, a in enumerate(original.agent_pools["team"].agents)), "staff.csv")
-    runner = CliRunner()
-    result = runner.invoke(app, ["calibrate", str(log), "--staffing", str(staff), "--out", str(tmp_path / "cal.yaml")])
+    staff = write(tmp_path, "interval_start,team\n" + "".join(f"{9 + i // 2:02d}:{30 * (i % 2):02d},{a}\n" for i, a in enumerate(AGENTS)), "staff.csv")
+    result = CliRunner().invoke(app, ["calibrate", str(log), "--staffing", str(staff), "--out", str(tmp_path / "cal.yaml")])
     assert result.exit_code == 0, result.output
     calibrated = ccsim.load_scenario(tmp_path / "cal.yaml")
-    second = ccsim.simulate(calibrated, replications=8, seed=99)
-    for metric in ("service_level", "abandon_rate"):
+    assert calibrated.agent_pools["team"].agents == AGENTS
+
+    def close(a, b) -> bool:
+        return abs(a.mean - b.mean) < max(1.5 * math.hypot(a.half_width, b.half_width), 0.02)
+
+    second = ccsim.simulate(calibrated, replications=16, seed=99)
+    sl = first.by_contact_type["calls"]["service_level"]
+    assert 0.6 < sl.mean < 0.9  # a day where staffing and patience matter
+    for metric in ("service_level", "abandon_rate", "asa_seconds"):
         a, b = first.by_contact_type["calls"][metric], second.by_contact_type["calls"][metric]
-        noise = math.hypot(a.half_width, b.half_width)
-        assert abs(a.mean - b.mean) < max(1.5 * noise, 0.02), (metric, a, b)
-    assert 0.5 < first.by_contact_type["calls"]["service_level"].mean < 0.95  # a day where staffing matters
+        assert close(a, b), (metric, a, b)
+    naive = ccsim.calibrate.calibrate(log).types["calls"].patience.naive_mean
+    ct = calibrated.contact_types["calls"].model_copy(update={"patience": Exponential(dist="exponential", mean=naive)})
+    wrong = ccsim.simulate(calibrated.model_copy(update={"contact_types": {"calls": ct}}), replications=16, seed=99)
+    assert not close(sl, wrong.by_contact_type["calls"]["service_level"]), (sl, wrong.by_contact_type["calls"]["service_level"])
