@@ -91,6 +91,9 @@ def find_chromium() -> str | None:
 def unavailable_reason() -> str | None:
     """Why no browser test can run here, or None when a working Chromium is found."""
     binary = find_chromium()
+    for var in ("CCSIM_CHROMIUM", "BROWSER_PATH"):
+        if binary is None and os.environ.get(var):
+            return f"${var}={os.environ[var]} is not an executable Chromium/Chrome"
     if binary is None:
         return (
             f"no Chromium/Chrome binary found (looked for {', '.join(CANDIDATES)} on PATH and $CCSIM_CHROMIUM); "

@@ -40,3 +40,11 @@ def test_png_of_each_chart_at_slide_size(figures, tmp_path):
 def test_unknown_format_is_refused(figures, tmp_path):
     with pytest.raises(ValueError, match="not one of png, svg"):
         export_figures(figures[:1], tmp_path, "gif")
+
+
+def test_without_a_browser_export_says_what_is_missing(figures, tmp_path, monkeypatch):
+    pytest.importorskip("kaleido", reason="static export needs the optional package kaleido>=1")
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    with pytest.raises(ExportUnavailable, match="Chrome or Chromium"):
+        export_figures(figures[:1], tmp_path / "charts", "png")
+    assert not (tmp_path / "charts").exists()  # nothing half-written

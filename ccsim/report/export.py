@@ -53,10 +53,14 @@ def export_figures(
     try:
         pio.write_images(figs, paths, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
     except Exception as exc:  # kaleido / choreographer raise several unrelated types
-        if type(exc).__name__ in ("ChromeNotFoundError", "BrowserFailedError", "BrowserDepsError") or "browser" in str(exc).lower() or "chrome" in str(exc).lower():
+        if not any(out.iterdir()):
+            out.rmdir()
+        text = " ".join(str(exc).split())
+        if type(exc).__name__ in ("ChromeNotFoundError", "BrowserFailedError", "BrowserDepsError") or "browser" in text.lower() or "chrome" in text.lower():
+            first = text.split(". ")[0][:200]
             raise ExportUnavailable(
-                f"static export needs Chrome or Chromium for kaleido ({type(exc).__name__}: {exc}); "
-                "install the chromium package or set BROWSER_PATH to a Chrome binary"
+                f"static export needs Chrome or Chromium for kaleido ({first}); "
+                "install Debian's chromium package, or set BROWSER_PATH to a Chrome/Chromium binary"
             ) from exc
         raise
     return paths
