@@ -544,7 +544,7 @@ def piecewise_test(t: np.ndarray, e: np.ndarray, fit: Fit, pieces: int | None = 
     d = len(te)
     if d < 50:
         return None
-    m = pieces or int(min(10, d // 25))
+    m = pieces or int(min(10, max(3, d // 25)))
     # Abandons in the first second (often "would not hold at all") get a piece of their own,
     # so a mass of zero patience is not averaged away into the first quantile piece.
     early = te <= 1.0

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
-from ..metrics import estimate
+from ..metrics import Estimate
 from .html import Section, _rgba, band_traces, colour, figure, render_page, table_html, write_atomic
 
 GREY = "#7f7f7f"
@@ -41,8 +41,11 @@ def volume_figure(cal: Calibration, name: str, tc: TypeCalibration, k: int) -> g
                     name="single days", legendgroup="days", showlegend=d == 0, hoverinfo="skip",
                 )
             )
-    ests = [estimate(tc.per_day[:, j]) for j in range(tc.per_day.shape[1])]
-    traces += band_traces(x, ests, f"{name}: mean over {days} day(s) (95% CI)", colour(k))
+    # The band is the range over the days: a t-interval from two or three days is wider than
+    # anything the data show, and the range is what a planner compares with their own days.
+    cols = tc.per_day.T
+    ests = [Estimate(float(c.mean()), float(c.min()), float(c.max()), days) for c in cols]
+    traces += band_traces(x, ests, f"{name}: mean over {days} day(s), band = lowest to highest day", colour(k))
     return figure(f"Volumes by interval — {name}", "interval start (clock time)", f"contacts per {cal.interval_minutes} min", traces)
 
 
@@ -158,7 +161,10 @@ def staffing_figure(cal: Calibration) -> go.Figure:
         traces.append(go.Scatter(x=x, y=pool["agents"], mode="lines+markers", line=dict(shape="hv", color=colour(p)), name=f"{pname}: agents written{tag}"))
     for k, (name, tc) in enumerate(cal.types.items()):
         traces.append(go.Scatter(x=x, y=tc.carried_load, mode="lines", line=dict(color=colour(k), dash="dot"), name=f"{name}: agents busy on average (from the log)"))
-    return figure(f"Staffing per interval{tag}", "interval start (clock time)", "agents", traces)
+    fig = figure(f"Staffing per interval{tag}", "interval start (clock time)", "agents", traces)
+    rows = (len(traces) + 1) // 2
+    fig.update_layout(height=400 + 22 * rows, margin=dict(b=90 + 22 * rows), legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
+    return fig
 
 
 def _handle_section(name: str, tc: TypeCalibration, k: int) -> Section:
@@ -220,7 +226,7 @@ def build_calibration_report(cal: Calibration) -> str:
     summary = [
         f"<b>{cal.rows:,}</b> contacts from <b>{_e(src)}</b> over {len(cal.days)} day(s), {cal.days[0].isoformat()} to {cal.days[-1].isoformat()}"
         + (f" ({WEEKDAYS[cal.weekday].capitalize()}s only)" if cal.weekday is not None else "")
-        + f"; {cal.n_intervals} intervals of {cal.interval_minutes} min from {cal.labels[0]}. {_e(cal.time_note)}.",
+        + f"; {cal.n_intervals} intervals of {cal.interval_minutes} min from {cal.labels[0]}. {_e(cal.time_note[:1].upper() + cal.time_note[1:])}.",
     ]
     for name, tc in cal.types.items():
         p = tc.patience
@@ -244,7 +250,7 @@ def build_calibration_report(cal: Calibration) -> str:
     if len(cal.weekday_totals) > 1:
         wd = table_html(["weekday", "days in the log", "mean contacts a day"], [[k, str(v[0]), f"{v[1]:,.1f}"] for k, v in cal.weekday_totals.items()])
     vol_body = (
-        f"<p>Volumes are the mean count per interval over the {len(cal.days)} day(s) used; the band is the 95% confidence interval of that mean. "
+        f"<p>Volumes are the mean count per interval over the {len(cal.days)} day(s) used; the band runs from the lowest to the highest day. "
         f"{_e(cal.busyness.reason)}.</p>{wd}"
     )
     sections.append(Section("Arrivals", _STYLE + vol_body, tuple(vol_figs)))
