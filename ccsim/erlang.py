@@ -396,7 +396,8 @@ class ErlangResult:
       they are blocked instead; see ``p_block``).
     * ``service_level``: share of *offered* contacts answered within ``sl_seconds``; contacts
       that abandon (A) or are blocked (B) count as not answered, even if they left before T.
-    * ``asa_seconds``: mean wait of answered contacts (zero waits included).
+    * ``asa_seconds``: mean wait of answered contacts (zero waits included); NaN (None in
+      `to_dict`) when nobody is answered, i.e. Erlang A with 0 agents.
     * ``mean_wait_seconds``: mean time in queue over all contacts, abandoners included.
     * ``occupancy``: carried load / agents (A / n in Erlang C).
     * ``stable``: False only for Erlang C with load >= agents; then p_wait = 1,
