@@ -69,13 +69,7 @@ class Batch:
 def expected_contacts(scenario: Scenario) -> float:
     """Expected arrivals of one replication (first contacts only; redials and the like come on top)."""
     hz = scenario.horizon
-    total = 0.0
-    for ct in scenario.contact_types.values():
-        try:
-            total += sum(ct.arrivals.rates_per_s(hz)) * hz.interval_s
-        except (TypeError, AttributeError):  # arrival kinds without a rate (scripted arrivals)
-            pass
-    return total
+    return sum(sum(ct.arrivals.rates_per_s(hz)) * hz.interval_s for ct in scenario.contact_types.values())
 
 
 def available_cores() -> int:
