@@ -6,7 +6,10 @@ Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --schedu
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -561,6 +564,123 @@ def trap(
             write_atomic(path, text)
         if not as_json:
             out.print("wrote " + ", ".join(str(p) for p in files))
+
+
+@app.command("erlang")
+def erlang_command(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario file: print its period-by-period (SIPP) Erlang C / Erlang A table instead.", show_default=False),
+    model: str = typer.Option("C", "--model", "-m", help="B (blocking), C (patient callers) or A (callers abandon; needs --patience).", case_sensitive=False),
+    per_hour: Optional[float] = typer.Option(None, "--per-hour", min=0, help="Arrivals per hour."),
+    calls: Optional[float] = typer.Option(None, "--calls", min=0, help="Arrivals per interval (with --interval-minutes), instead of --per-hour."),
+    interval_minutes: float = typer.Option(30, "--interval-minutes", min=1e-9, help="Interval length for --calls, minutes."),
+    aht: Optional[float] = typer.Option(None, "--aht", min=1e-9, help="Average handle time, seconds."),
+    agents: Optional[int] = typer.Option(None, "--agents", "-n", min=0, help="Agents (lines for B) available."),
+    sl_seconds: float = typer.Option(20, "--sl-seconds", min=0, help="Service-level threshold T, seconds."),
+    patience: Optional[float] = typer.Option(None, "--patience", min=1e-9, help="Mean patience, seconds (model A)."),
+    target: Optional[float] = typer.Option(None, "--target", min=0, max=1, help="Solve for the fewest agents with this service level (share within T; B: share not blocked)."),
+    max_asa: Optional[float] = typer.Option(None, "--max-asa", min=0, help="Solve: ASA at most this many seconds (C, A)."),
+    max_abandon: Optional[float] = typer.Option(None, "--max-abandon", min=0, max=1, help="Solve: abandon rate at most this share (A)."),
+    shrinkage: float = typer.Option(0.0, "--shrinkage", min=0, max=0.99, help="Share of paid time agents are unavailable; scheduled = required / (1 - shrinkage)."),
+    max_occupancy: Optional[float] = typer.Option(None, "--max-occupancy", min=1e-9, max=1, help="Solve: occupancy at most this share."),
+    csv_path: Optional[Path] = typer.Option(None, "--csv", help="With a scenario: also write the SIPP table to this CSV file."),
+    as_json: bool = typer.Option(False, "--json", help="Print only JSON to stdout."),
+) -> None:
+    """The Erlang calculator (B, C, A): measures for a staffing, or the fewest agents meeting a target."""
+    from ccsim import erlang
+
+    if scenario is not None:
+        print_sipp(load(scenario), csv_path, as_json)
+        return
+    model = model.upper()
+    problems = []
+    if model not in ("B", "C", "A"):
+        problems.append(f"--model: must be B, C or A, not '{model}'")
+    if (per_hour is None) == (calls is None):
+        problems.append("give exactly one of --per-hour or --calls (with --interval-minutes)")
+    if aht is None:
+        problems.append("--aht: required (average handle time, seconds)")
+    solving = target is not None or max_asa is not None or max_abandon is not None or max_occupancy is not None
+    if agents is None and not solving:
+        problems.append("give --agents to evaluate a staffing, or --target (or --max-asa / --max-abandon) to solve for agents")
+    if model == "A" and patience is None:
+        problems.append("--patience: required for model A (mean seconds a caller waits before hanging up)")
+    if model != "A" and patience is not None:
+        problems.append(f"--patience: only model A has patience (model {model} does not)")
+    if problems:
+        fail(problems)
+    rate = per_hour if per_hour is not None else erlang.calls_to_rate_per_hour(calls, interval_minutes)
+    extra: dict = {}
+    try:
+        if agents is not None and not solving:
+            res = erlang.measures(model, rate, aht, agents, sl_seconds, patience_s=patience)
+            extra = {"scheduled_agents": erlang.scheduled_agents(agents, shrinkage), "shrinkage": shrinkage}
+        else:
+            solved = erlang.solve_agents(
+                model, rate, aht, sl_seconds, target_sl=target, target_asa_s=max_asa, target_abandon=max_abandon,
+                patience_s=patience, shrinkage=shrinkage, max_occupancy=max_occupancy,
+            )
+            res = solved.result
+            extra = {"required_agents": solved.required_agents, "scheduled_agents": solved.scheduled_agents, "shrinkage": shrinkage}
+    except (ValueError, erlang.InfeasibleTargetError) as exc:
+        fail([str(exc)])
+    data = {**res.to_dict(), **extra}
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(title=f"Erlang {model}: {rate:,.1f} contacts/h, AHT {aht:g} s = {res.offered_load:,.2f} Erlang")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [("agents", f"{res.agents}")]
+    if "required_agents" in extra:
+        rows[0] = ("agents (fewest meeting the targets)", f"{res.agents}")
+    if shrinkage:
+        rows.append((f"agents to schedule ({shrinkage:.0%} shrinkage)", f"{extra['scheduled_agents']}"))
+    if model == "B":
+        rows.append(("blocking probability", f"{res.p_block:.2%}"))
+    else:
+        rows += [("probability of waiting", f"{res.p_wait:.2%}"), (f"service level ({sl_seconds:g} s)", f"{res.service_level:.2%}")]
+        rows.append(("ASA", "unbounded" if not math.isfinite(res.asa_seconds) else f"{res.asa_seconds:.2f} s"))
+    if model == "A":
+        rows += [("abandon rate", f"{res.p_abandon:.2%}"), ("mean wait (all callers)", f"{res.mean_wait_seconds:.2f} s")]
+    rows.append(("occupancy", f"{res.occupancy:.1%}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+    if not res.stable:
+        out.print(f"[red]unstable:[/] {res.offered_load:,.2f} Erlang of load on {res.agents} agents: under Erlang C the queue grows without bound (no steady state); add agents or use --model A with --patience.", soft_wrap=True)
+
+
+def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
+    """The scenario's SIPP table: agents Erlang C and A require and the service level they promise."""
+    from ccsim.sipp import sipp_table
+
+    rows = [r.to_dict() for r in sipp_table(sc)]
+    if csv_path is not None:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        write_atomic(csv_path, buf.getvalue())
+    if as_json:
+        sys.stdout.write(json.dumps({"scenario": sc.name, "intervals": rows}, indent=2) + "\n")
+        return
+    table = Table(title=f"{sc.name}: SIPP, each interval solved as its own steady state")
+    for col in ("interval", "type", "load (Erl)", "staffed", "C needs", "A needs", "C promises", "A promises", "A abandon"):
+        table.add_column(col, justify="left" if col in ("interval", "type") else "right")
+
+    def pct(v):
+        return "n/a" if v is None else f"{v:.1%}"
+
+    for r in rows:
+        table.add_row(
+            r["interval_start"], r["contact_type"], f"{r['offered_load_erlang']:.1f}", f"{r['staffed_agents']:.1f}",
+            str(r["erlang_c_required"] if r["erlang_c_required"] is not None else "none"),
+            str(r["erlang_a_required"] if r["erlang_a_required"] is not None else "none"),
+            pct(r["erlang_c_service_level"]), pct(r["erlang_a_service_level"]), pct(r["erlang_a_abandon_rate"]),
+        )
+    out.print(table)
+    if csv_path is not None:
+        out.print(f"wrote {csv_path}")
 
 
 if __name__ == "__main__":
