@@ -55,8 +55,16 @@ def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
 
 
 def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> list[Estimate]:
-    """``estimate`` for each column of a (replications, k) array."""
-    return [estimate(values[:, j], confidence) for j in range(values.shape[1])]
+    """``estimate`` for each column of a (replications, k) array, vectorised: a long horizon has
+    thousands of columns, and one t quantile per column would dominate the summary."""
+    v = np.asarray(values, float)
+    finite = np.isfinite(v)
+    n = finite.sum(axis=0)
+    if finite.all() and v.shape[0] > 1:
+        mean = v.mean(axis=0)
+        half = sps.t.ppf(0.5 + confidence / 2, v.shape[0] - 1) * v.std(axis=0, ddof=1) / math.sqrt(v.shape[0])
+        return [Estimate(float(m), float(m - h), float(m + h), int(k)) for m, h, k in zip(mean, half, n)]
+    return [estimate(v[:, j], confidence) for j in range(v.shape[1])]
 
 
 def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:

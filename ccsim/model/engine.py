@@ -105,6 +105,14 @@ class Engine:
         self.close_s = self.warmup_s + hz.length_s
         names = sc.type_names
         self.tally = Tally(len(names), len(sc.agent_pools), self.n + 2, BEHAVIOUR_COUNTERS)
+        # Hot-path aliases of the tally's lists (the same objects): one attribute lookup instead
+        # of a dict lookup per counter per contact.
+        counters = self.tally.type_counters
+        self._offered, self._answered, self._abandoned = counters["offered"], counters["answered"], counters["abandoned"]
+        self._within_sl, self._short_abandoned = counters["within_sl"], counters["short_abandoned"]
+        self._wait_answered, self._wait_all = counters["wait_answered_sum"], counters["wait_all_sum"]
+        self._queue_area, self._max_queue = counters["queue_area"], counters["max_queue"]
+        self._busy_area, self._staffed_area = self.tally.pool_levels["busy_area"], self.tally.pool_levels["staffed_area"]
         self.slot = 0
         seed = sc.seed
 
@@ -143,6 +151,8 @@ class Engine:
             for s in pool_cfg.skill_levels:
                 self.pools_for[index[s]].append(pool)
         self.n_types = len(names)
+        #: per contact type, the free-agent deque of its only eligible pool (None with several pools)
+        self.only_pool_free = [pools[0].free if len(pools) == 1 else None for pools in self.pools_for]
         self.new_agent = Agent  # chat pools make seats instead (behaviours/channels.py)
         self.starters: list = []  # called at the start of run(), e.g. shift changes
         self.finishers: list = []  # called with the frozen stats at the end of run()
@@ -179,9 +189,14 @@ class Engine:
         env = self.env
         now = env._now
         patience_draw = self.patience_draw[kind]
-        contact = Contact(kind, now, self.slot, self.handle_draw[kind](), patience_draw() if patience_draw else INF)
-        self.tally.type_counters["offered"][kind][self.slot] += 1
-        self.offer(contact)
+        slot = self.slot
+        contact = Contact(kind, now, slot, self.handle_draw[kind](), patience_draw() if patience_draw else INF)
+        self._offered[kind][slot] += 1
+        free = self.only_pool_free[kind]
+        if free:  # offer()'s common case inlined: one eligible pool with an idle agent
+            self._start(free.popleft(), contact)
+        else:
+            self.offer(contact)
         nxt = next(self.arrival_iters[kind], None)
         if nxt is not None:
             event.callbacks = self._cb_arrival
@@ -191,13 +206,20 @@ class Engine:
 
     def offer(self, contact: Contact) -> None:
         """A contact wants an agent now: the longest-idle eligible agent takes it, or it queues."""
-        best = None
-        for pool in self.pools_for[contact.kind]:
-            if pool.free and (best is None or pool.free[0].idle_since < best.free[0].idle_since):
-                best = pool
-        if best is not None:
-            self._start(best.free.popleft(), contact)
-            return
+        pools = self.pools_for[contact.kind]
+        if len(pools) == 1:  # one eligible pool, the common case: no idle times to compare
+            free = pools[0].free
+            if free:
+                self._start(free.popleft(), contact)
+                return
+        else:
+            best = None
+            for pool in pools:
+                if pool.free and (best is None or pool.free[0].idle_since < best.free[0].idle_since):
+                    best = pool
+            if best is not None:
+                self._start(best.free.popleft(), contact)
+                return
         self._enqueue(contact)
 
     def _enqueue(self, contact: Contact) -> None:
@@ -214,14 +236,15 @@ class Engine:
 
     def _queue_level(self, kind: int, now: float, delta: int) -> None:
         """Time-weighted queue length and the interval maximum; called on every change."""
-        counters = self.tally.type_counters
         n = self.waiting[kind]
-        counters["queue_area"][kind][self.slot] += n * (now - self.q_last[kind])
+        self._queue_area[kind][self.slot] += n * (now - self.q_last[kind])
         self.q_last[kind] = now
         n += delta
         self.waiting[kind] = n
-        if delta > 0 and n > counters["max_queue"][kind][self.slot]:
-            counters["max_queue"][kind][self.slot] = n
+        if delta > 0:
+            row = self._max_queue[kind]
+            if n > row[self.slot]:
+                row[self.slot] = n
 
     def _on_abandon(self, contact: Contact) -> None:
         if contact.state == WAITING:
@@ -233,11 +256,10 @@ class Engine:
         contact.state = ABANDONED
         kind, slot = contact.kind, contact.slot
         wait = now - contact.arrived
-        counters = self.tally.type_counters
-        counters["abandoned"][kind][slot] += 1
-        counters["wait_all_sum"][kind][slot] += wait
+        self._abandoned[kind][slot] += 1
+        self._wait_all[kind][slot] += wait
         if wait <= self.short_abandon_s[kind]:
-            counters["short_abandoned"][kind][slot] += 1
+            self._short_abandoned[kind][slot] += 1
         self.tally.record_wait(kind, slot, wait)
         if self.records is not None:
             self.records.append((kind, contact.arrived, None, now, None))
@@ -249,15 +271,22 @@ class Engine:
         contact.answered = now
         kind, slot = contact.kind, contact.slot
         wait = now - contact.arrived
-        counters = self.tally.type_counters
-        counters["answered"][kind][slot] += 1
-        counters["wait_answered_sum"][kind][slot] += wait
-        counters["wait_all_sum"][kind][slot] += wait
-        if wait <= self.sl_seconds[kind]:
-            counters["within_sl"][kind][slot] += 1
-        self.tally.record_wait(kind, slot, wait)
+        self._answered[kind][slot] += 1
+        if wait:
+            self._wait_answered[kind][slot] += wait
+            self._wait_all[kind][slot] += wait
+            if wait <= self.sl_seconds[kind]:
+                self._within_sl[kind][slot] += 1
+            self.tally.record_wait(kind, slot, wait)
+        else:  # answered at once, the common case: no sums to add, the zero-wait bin
+            self._within_sl[kind][slot] += 1
+            self.tally.record_no_wait(kind, slot)
         pool = agent.pool
-        self._pool_level(pool, now)
+        dt = now - pool.t_last  # _pool_level inlined: it runs twice per contact
+        if dt:
+            self._busy_area[pool.index][self.slot] += pool.busy * dt
+            self._staffed_area[pool.index][self.slot] += pool.staffed * dt
+            pool.t_last = now
         pool.busy += 1
         agent.contact = contact
         agent.callbacks = self._cb_end
@@ -267,9 +296,8 @@ class Engine:
         """Integrate busy and staffed agents up to now; call before either changes."""
         dt = now - pool.t_last
         if dt:
-            levels = self.tally.pool_levels
-            levels["busy_area"][pool.index][self.slot] += pool.busy * dt
-            levels["staffed_area"][pool.index][self.slot] += pool.staffed * dt
+            self._busy_area[pool.index][self.slot] += pool.busy * dt
+            self._staffed_area[pool.index][self.slot] += pool.staffed * dt
             pool.t_last = now
 
     def _on_service_end(self, agent: Agent) -> None:
@@ -341,7 +369,7 @@ class Engine:
             self._queue_level(kind, now, 0)
         self.slot = i + 1
         for kind, n in enumerate(self.waiting):
-            self.tally.type_counters["max_queue"][kind][self.slot] = n
+            self._max_queue[kind][self.slot] = n
         if i < self.n:
             for pool in self.pools:
                 if pool.staffing is not None:  # None: the pool follows shifts (behaviours/workforce.py)

@@ -35,6 +35,7 @@ def _wait_bin_edges() -> list[float]:
 
 WAIT_EDGES: list[float] = _wait_bin_edges()
 N_BINS = len(WAIT_EDGES) + 1  # bin b holds waits in [edges[b-1], edges[b]); the last is overflow
+ZERO_BIN = bisect_right(WAIT_EDGES, 0.0)  # the [0, 1e-9) bin: answered at once
 
 #: Per contact type counters, each one list per slot. Behaviour modules add their own names.
 TYPE_COUNTERS = (
@@ -71,6 +72,14 @@ class Tally:
         if hist is None:
             hist = row[slot] = [0] * N_BINS
         hist[bisect_right(WAIT_EDGES, wait)] += 1
+
+    def record_no_wait(self, kind: int, slot: int) -> None:
+        """``record_wait(kind, slot, 0.0)`` without the bisection: most contacts wait not at all."""
+        row = self.wait_hist[kind]
+        hist = row[slot]
+        if hist is None:
+            hist = row[slot] = [0] * N_BINS
+        hist[ZERO_BIN] += 1
 
     def freeze(self) -> "ReplicationStats":
         """Arrays over the horizon's intervals only (warm-up and drain slots dropped)."""
