@@ -303,7 +303,11 @@ class Engine:
     def _on_service_end(self, agent: Agent) -> None:
         pool = agent.pool
         now = self.env._now
-        self._pool_level(pool, now)
+        dt = now - pool.t_last  # _pool_level inlined, as in _start
+        if dt:
+            self._busy_area[pool.index][self.slot] += pool.busy * dt
+            self._staffed_area[pool.index][self.slot] += pool.staffed * dt
+            pool.t_last = now
         pool.busy -= 1
         if self.records is not None:
             c = agent.contact
