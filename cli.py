@@ -36,10 +36,12 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundled default scenario.", show_default=False)
-# Where replications run (ccsim.runner); every simulating command takes these two options.
+# Where replications run (ccsim.runner): every simulating command takes --workers; run and compare
+# also take --scheduler (staff and trap reach Dask only through $CCSIM_DASK_SCHEDULER).
 WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: 1 for tiny runs, else every core).")
+# No square brackets in help texts: the terminal help reads them as markup and drops them.
 SchedulerOpt = typer.Option(
-    None, "--scheduler", envvar="CCSIM_DASK_SCHEDULER", help="Run on a Dask cluster at this address, e.g. tcp://host:8786 (needs ccsim[dask])."
+    None, "--scheduler", envvar="CCSIM_DASK_SCHEDULER", help="Run on a Dask cluster at this address, e.g. tcp://host:8786 (needs the dask extra, docs/scale.md)."
 )
 
 
@@ -70,6 +72,34 @@ def progress_bar(enabled: bool, label: str) -> Iterator:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+@contextmanager
+def interruptible(message: str) -> Iterator[None]:
+    """Ctrl-C before any result exists prints ``message`` and exits 130; an unusable backend exits 2."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(message)
+        raise typer.Exit(130)
+    except RunnerError as exc:
+        fail([str(exc)])
+
+
+def print_json(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def write_files(files: dict[Path, str]) -> list[str]:
+    """Write each file atomically (a reader never sees half a file); return the paths written."""
+    for path, text in files.items():
+        write_atomic(path, text)
+    return [str(p) for p in files]
+
+
+def print_wrote(written: list[str], console: Console = out) -> None:
+    if written:
+        console.print("wrote " + ", ".join(written), markup=False, highlight=False, soft_wrap=True)
 
 
 def _pct(e) -> str:
@@ -153,18 +183,17 @@ def print_behaviour_summary(result: SimulationResult) -> None:
         out.print(table)
 
 
-def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[Path]:
+def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[str]:
     """summary.json, intervals.csv and report.html, each written atomically."""
     from ccsim.report.run_report import build_run_report
 
-    files = {
-        out_dir / "summary.json": json.dumps(result.to_dict(), indent=2),
-        out_dir / "intervals.csv": result.interval_csv(),
-        out_dir / "report.html": build_run_report(result),
-    }
-    for path, text in files.items():
-        write_atomic(path, text)
-    return list(files)
+    return write_files(
+        {
+            out_dir / "summary.json": json.dumps(result.to_dict(), indent=2),
+            out_dir / "intervals.csv": result.interval_csv(),
+            out_dir / "report.html": build_run_report(result),
+        }
+    )
 
 
 def check_out_dir(out_dir: Optional[Path]) -> None:
@@ -193,30 +222,26 @@ def run(
             import pyarrow  # noqa: F401
         except ImportError:
             fail(["--records: writing Parquet needs pyarrow (pip install pyarrow); or use a .csv file"])
-    with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress:
-        try:
-            result = ccsim.simulate(
-                sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None, scheduler=scheduler
-            )
-        except KeyboardInterrupt:
-            err.print("interrupted before any replication finished; nothing written")
-            raise typer.Exit(130)
-        except RunnerError as exc:
-            fail([str(exc)])
+    with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress, interruptible(
+        "interrupted before any replication finished; nothing written"
+    ):
+        result = ccsim.simulate(
+            sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None, scheduler=scheduler
+        )
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        print_json(result.to_dict())
     else:
         print_run_summary(result)
     if out_dir is not None:
         written = write_run_outputs(result, out_dir)
         if not as_json:
-            out.print("wrote " + ", ".join(str(p) for p in written))
+            print_wrote(written)
     if records is not None:
         from ccsim.records import write_records
 
         write_records(result, records)
         if not as_json:
-            out.print(f"wrote {records}")
+            print_wrote([str(records)])
     if result.partial:
         raise typer.Exit(130)
 
@@ -235,7 +260,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
 
 def print_comparison(cmp) -> None:
     """Plans side by side (mean ± 95% CI) and the paired differences to the baseline."""
-    from ccsim.compare import NAMES, format_ci, format_difference, format_value, summary_lines
+    from ccsim.compare import day_rows, format_ci, format_difference, format_value, summary_lines
 
     base = cmp.plans[cmp.baseline].label
     others = [i for i in range(len(cmp.plans)) if i != cmp.baseline]
@@ -264,18 +289,8 @@ def print_comparison(cmp) -> None:
             return f"[dim]{text} n.s.[/]"
         return f"[{colour}]{text}[/]" if colour else text
 
-    def row(label, metric, **kw):
+    for label, metric, kw in day_rows(cmp, ("offered", "service_level", "asa_seconds", "abandon_rate")):
         table.add_row(label, *[cell(metric, cmp.day(i, metric, **kw)) for i in range(len(cmp.plans))], *[diff(cmp.difference(i, metric, **kw)) for i in others])
-
-    for name in cmp.contact_types:
-        pre = f"{name}: " if len(cmp.contact_types) > 1 else ""
-        for metric in ("offered", "service_level", "asa_seconds", "abandon_rate"):
-            row(pre + NAMES[metric], metric, contact_type=name)
-    for pool in cmp.pools:
-        row(f"{pool}: occupancy", "occupancy", pool=pool)
-    row("agent hours", "agent_hours")
-    if cmp.has_costs:
-        row("cost", "cost")
     out.print(table)
     for line in summary_lines(cmp):
         out.print(f"- {line}", markup=False, highlight=False)
@@ -316,31 +331,27 @@ def compare(
         fail(problems)
     if len(plans) < 2:
         fail([f"{scenarios[0]}: nothing to compare; give two or more scenario files, or add a variants: section (docs/compare.md)"])
-    with progress_bar(not as_json and sys.stderr.isatty(), f"{len(plans)} plans") as progress:
+    with progress_bar(not as_json and sys.stderr.isatty(), f"{len(plans)} plans") as progress, interruptible(
+        "interrupted before every plan finished a replication; nothing written"
+    ):
         try:
             cmp = ccsim.compare(plans, replications=replications, seed=seed, workers=workers, progress=progress, baseline=baseline or 0, scheduler=scheduler)
         except ComparisonError as exc:
             fail(exc.problems)
-        except KeyboardInterrupt:
-            err.print("interrupted before every plan finished a replication; nothing written")
-            raise typer.Exit(130)
-        except RunnerError as exc:
-            fail([str(exc)])
     if as_json:
-        sys.stdout.write(json.dumps(cmp.to_dict(), indent=2) + "\n")
+        print_json(cmp.to_dict())
     else:
         print_comparison(cmp)
     if out_dir is not None:
         from ccsim.report.compare_report import build_compare_report, compare_figures
 
-        files = {
-            out_dir / "report.html": build_compare_report(cmp),
-            out_dir / "comparison.json": json.dumps(cmp.to_dict(), indent=2),
-            out_dir / "differences.csv": cmp.differences_csv(),
-        }
-        for path, text in files.items():
-            write_atomic(path, text)
-        written = [str(p) for p in files]
+        written = write_files(
+            {
+                out_dir / "report.html": build_compare_report(cmp),
+                out_dir / "comparison.json": json.dumps(cmp.to_dict(), indent=2),
+                out_dir / "differences.csv": cmp.differences_csv(),
+            }
+        )
         if images is not None:
             from ccsim.report.export import ExportUnavailable, export_figures
 
@@ -349,9 +360,10 @@ def compare(
             except ExportUnavailable as exc:
                 err.print(f"warning: charts not exported: {exc}", markup=False, highlight=False, soft_wrap=True)
         if not as_json:
-            out.print("wrote " + ", ".join(written), markup=False, highlight=False, soft_wrap=True)
+            print_wrote(written)
     if cmp.partial:
         raise typer.Exit(130)
+
 
 @app.command()
 def calibrate(
@@ -385,24 +397,20 @@ def calibrate(
     except ScenarioError as exc:  # a calibration bug, not the user's: say so plainly
         fail(["the calibrated scenario does not validate (please report this):"] + exc.problems)
     text = cal.scenario_yaml()
-    written = []
-    if out_path is not None:
-        write_atomic(out_path, text)
-        written.append(str(out_path))
+    written = write_files({out_path: text}) if out_path is not None else []
     if report_dir is not None:
         from ccsim.report.calibrate_report import write_calibration_report
 
         written += [str(p) for p in write_calibration_report(cal, report_dir)]
     if as_json:
-        sys.stdout.write(json.dumps(cal.to_dict(), indent=2) + "\n")
+        print_json(cal.to_dict())
         return
     # Without --out the scenario goes to stdout (so it can be redirected) and the summary to stderr.
     console = out if out_path is not None else err
     print_calibration_summary(cal, console)
     if out_path is None:
         sys.stdout.write(text)
-    if written:
-        console.print("wrote " + ", ".join(written), markup=False, highlight=False, soft_wrap=True)
+    print_wrote(written, console)
 
 
 def print_calibration_summary(cal, console: Console) -> None:
@@ -440,10 +448,10 @@ def staff(
     target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target: sl=0.8, sl=80/20, asa=30, abandon=0.05, occupancy=0.9; prefix a contact type or pool: chat.sl=0.9. Repeatable."),
     shifts_file: Optional[Path] = typer.Option(None, "--shifts", help="Shift rules YAML (kinds, start grid, breaks, opening hours); default: the scenario's shifts: section."),
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications per simulated plan (default: the scenario's)."),
-    confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence with which every interval must meet its targets."),
+    confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence (a share, e.g. 0.8) with which every interval must meet its targets."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv and staff_report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: the runner's choice)."),
+    workers: Optional[int] = WorkersOpt,
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
     from ccsim.staffing import PLAN_LABELS, apply_targets
@@ -464,14 +472,11 @@ def staff(
     except ScenarioError as exc:
         fail(exc.problems)
     log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
-    try:
+    with interruptible("interrupted; nothing written"):
         res = staff_plan(sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log)
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing written")
-        raise typer.Exit(130)
     data = res.to_dict()
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
     else:
         table = Table(title=f"{sc.name}: agents per interval (scheduled)")
         table.add_column("interval")
@@ -497,11 +502,11 @@ def staff(
     if out_dir is not None:
         from ccsim.report.staff_report import build_staff_report
 
-        files = {out_dir / "staffing.json": json.dumps(data, indent=2), out_dir / "staffing.csv": res.csv(), out_dir / "staff_report.html": build_staff_report(res)}
-        for path, text in files.items():
-            write_atomic(path, text)
+        written = write_files(
+            {out_dir / "staffing.json": json.dumps(data, indent=2), out_dir / "staffing.csv": res.csv(), out_dir / "staff_report.html": build_staff_report(res)}
+        )
         if not as_json:
-            out.print("wrote " + ", ".join(str(p) for p in files))
+            print_wrote(written)
 
 
 @app.command()
@@ -515,7 +520,7 @@ def trap(
     target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target, as in ccsim staff. Repeatable."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write trap.json and trap_report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: the runner's choice)."),
+    workers: Optional[int] = WorkersOpt,
 ) -> None:
     """The understaffing-trap explorer: sweep staffing around the naive plan, mark the cliff, explain the gap."""
     from ccsim.staffing import apply_targets
@@ -531,14 +536,11 @@ def trap(
         fail(exc.problems)
     scales = tuple(round(scale_from + (scale_to - scale_from) * k / (points - 1), 4) for k in range(points))
     log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
-    try:
+    with interruptible("interrupted; nothing written"):
         res = explore(sc, scales, replications, workers, causes=causes, log=log)
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing written")
-        raise typer.Exit(130)
     data = res.to_dict()
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
     else:
         out.print(res.verdict, highlight=False)
         table = Table(title=f"{sc.name}: staffing sweep (mean ± 95% CI over {res.replications} replications)")
@@ -559,11 +561,9 @@ def trap(
     if out_dir is not None:
         from ccsim.report.trap_report import build_trap_report
 
-        files = {out_dir / "trap.json": json.dumps(data, indent=2), out_dir / "trap_report.html": build_trap_report(res)}
-        for path, text in files.items():
-            write_atomic(path, text)
+        written = write_files({out_dir / "trap.json": json.dumps(data, indent=2), out_dir / "trap_report.html": build_trap_report(res)})
         if not as_json:
-            out.print("wrote " + ", ".join(str(p) for p in files))
+            print_wrote(written)
 
 
 @app.command("erlang")
@@ -623,9 +623,8 @@ def erlang_command(
             extra = {"required_agents": solved.required_agents, "scheduled_agents": solved.scheduled_agents, "shrinkage": shrinkage}
     except (ValueError, erlang.InfeasibleTargetError) as exc:
         fail([str(exc)])
-    data = {**res.to_dict(), **extra}
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json({**res.to_dict(), **extra})
         return
     table = Table(title=f"Erlang {model}: {rate:,.1f} contacts/h, AHT {aht:g} s = {res.offered_load:,.2f} Erlang")
     table.add_column("measure")
@@ -662,7 +661,7 @@ def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
         writer.writerows(rows)
         write_atomic(csv_path, buf.getvalue())
     if as_json:
-        sys.stdout.write(json.dumps({"scenario": sc.name, "intervals": rows}, indent=2) + "\n")
+        print_json({"scenario": sc.name, "intervals": rows})
         return
     table = Table(title=f"{sc.name}: SIPP, each interval solved as its own steady state")
     for col in ("interval", "type", "load (Erl)", "staffed", "C needs", "A needs", "C promises", "A promises", "A abandon"):
@@ -680,7 +679,7 @@ def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
         )
     out.print(table)
     if csv_path is not None:
-        out.print(f"wrote {csv_path}")
+        print_wrote([str(csv_path)])
 
 
 if __name__ == "__main__":

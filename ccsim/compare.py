@@ -497,6 +497,23 @@ NAMES = {
 }
 
 
+def day_rows(cmp: Comparison, type_metrics: Sequence[str]) -> list[tuple[str, str, dict]]:
+    """(label, metric, scope keywords) of the day table, the one row list terminal and report share.
+
+    ``type_metrics`` for each contact type (the label names the type when there are several), then
+    each pool's occupancy, the agent hours and, when every plan has costs, the cost.
+    """
+    rows = []
+    for name in cmp.contact_types:
+        pre = f"{name}: " if len(cmp.contact_types) > 1 else ""
+        rows += [(pre + NAMES[metric], metric, {"contact_type": name}) for metric in type_metrics]
+    rows += [(f"{pool}: occupancy", "occupancy", {"pool": pool}) for pool in cmp.pools]
+    rows.append(("agent hours", "agent_hours", {}))
+    if cmp.has_costs:
+        rows.append(("cost", "cost", {}))
+    return rows
+
+
 def _clock(minute: int) -> str:
     day, rem = divmod(minute, 1440)
     clock = f"{rem // 60:02d}:{rem % 60:02d}"

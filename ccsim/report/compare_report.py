@@ -12,10 +12,12 @@ import html
 
 import plotly.graph_objects as go
 
-from ..compare import NAMES, Comparison, format_ci, format_difference, format_value, summary_lines
+from ..compare import Comparison, day_rows, format_ci, format_difference, format_value, summary_lines
 from .html import Section, band_traces, colour, figure, level_trace, render_page, table_html
 
 XT = "interval start (clock time)"
+#: Contact-type measures of the day table; the terminal table shows fewer.
+REPORT_TYPE_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_seconds", "wait_p90_seconds", "abandon_rate")
 
 
 #: Each plan also gets its own dash and marker, so lines that coincide (plans identical in the
@@ -120,21 +122,11 @@ def day_table(cmp: Comparison) -> str:
     rows = []
     currency = cmp.plans[0].scenario.costs.currency if cmp.has_costs else ""
 
-    def row(label: str, metric: str, **kw) -> None:
+    for label, metric, kw in day_rows(cmp, REPORT_TYPE_METRICS):
         cells = [html.escape(label)]
         cells += [_cell(metric, cmp.day(i, metric, **kw), currency) for i in range(len(cmp.plans))]
         cells += [_diff_cell(cmp.difference(i, metric, **kw), currency) for i in others]
         rows.append(cells)
-
-    for name in cmp.contact_types:
-        pre = f"{name}: " if len(cmp.contact_types) > 1 else ""
-        for metric in ("offered", "answered", "abandoned", "service_level", "asa_seconds", "wait_p90_seconds", "abandon_rate"):
-            row(pre + NAMES[metric], metric, contact_type=name)
-    for pool in cmp.pools:
-        row(f"{pool}: occupancy", "occupancy", pool=pool)
-    row("agent hours", "agent_hours")
-    if cmp.has_costs:
-        row("cost", "cost")
     return table_html(header, rows)
 
 
