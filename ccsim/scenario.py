@@ -25,6 +25,7 @@ from .scenario_behaviours import (
     Announcement,
     Callback,
     Chat,
+    ClockTime,
     Complications,
     Concurrency,
     Redial,
@@ -33,6 +34,7 @@ from .scenario_behaviours import (
     Shrinkage,
     Transfers,
     behaviour_problems,
+    parse_clock,
 )
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -54,32 +56,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _parse_clock(value: str) -> int:
-    """'08:30' -> minutes after midnight; '24:00' is allowed as an end."""
-    try:
-        hours, minutes = value.split(":")
-        h, m = int(hours), int(minutes)
-    except (ValueError, AttributeError):
-        raise ValueError(f"'{value}' is not a time of day like 08:00") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"'{value}' is not a time of day like 08:00")
-    return h * 60 + m
+#: Minutes after midnight of an HH:MM clock time (``ClockTime`` fields); ``shifts.py`` imports it by this name.
+_parse_clock = parse_clock
 
 
 class Horizon(Strict):
     """The simulated day: a start clock time and either a length in hours or an end clock time."""
 
-    start: str = Field("08:00", description="clock time the first interval starts, HH:MM")
-    end: str | None = Field(None, description="clock time the last interval ends, HH:MM (instead of hours)")
+    start: ClockTime = Field("08:00", description="clock time the first interval starts, HH:MM")
+    end: ClockTime | None = Field(None, description="clock time the last interval ends, HH:MM (instead of hours)")
     hours: PositiveSeconds | None = Field(None, description="length of the horizon in hours (instead of end)")
     interval_minutes: Annotated[int, Field(gt=0, le=1440)] = Field(30, description="planning interval length, minutes")
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, v):
-        if v is not None:
-            _parse_clock(v)
-        return v
 
     @model_validator(mode="after")
     def _length(self):
@@ -94,13 +81,13 @@ class Horizon(Strict):
 
     @property
     def start_minute(self) -> int:
-        return _parse_clock(self.start)
+        return parse_clock(self.start)
 
     @property
     def total_minutes(self) -> float:
         if self.hours is not None:
             return self.hours * 60
-        return _parse_clock(self.end) - self.start_minute
+        return parse_clock(self.end) - self.start_minute
 
     @property
     def n_intervals(self) -> int:

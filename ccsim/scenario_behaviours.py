@@ -6,13 +6,16 @@ the core scenario module stays short. Every key carries its unit, default and ra
 unless the key name says otherwise. Checks that involve other parts of the scenario (a transfer
 target that must be a contact type, a chat pool that must only serve chat) are in
 ``behaviour_problems``, called from ``scenario.cross_field_problems``.
+
+``ClockTime`` (an HH:MM field) lives here too, not in ``scenario.py``: ``shifts.py`` and this module
+need it at import time, and ``scenario.py`` imports both of them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .distributions import Distribution, expand_preset
 
@@ -27,10 +30,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _clock_minutes(value: str) -> int:
-    from .scenario import _parse_clock
+def parse_clock(value: str) -> int:
+    """'08:30' -> minutes after midnight; '24:00' is allowed as an end."""
+    try:
+        hours, minutes = value.split(":")
+        h, m = int(hours), int(minutes)
+    except (ValueError, AttributeError):
+        raise ValueError(f"'{value}' is not a time of day like 08:00") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(f"'{value}' is not a time of day like 08:00")
+    return h * 60 + m
 
-    return _parse_clock(value)
+
+def _valid_clock(value: str) -> str:
+    parse_clock(value)
+    return value
+
+
+#: A clock time of day, HH:MM ('24:00' allowed as an end), kept as written; ``parse_clock`` reads it.
+ClockTime = Annotated[str, AfterValidator(_valid_clock)]
 
 
 # --- contact-type behaviours -----------------------------------------------------------------
@@ -147,42 +165,30 @@ class Chat(_Strict):
 
 
 class Break(_Strict):
-    start: str = Field(description="clock time the break starts, HH:MM")
+    start: ClockTime = Field(description="clock time the break starts, HH:MM")
     minutes: Annotated[float, Field(gt=0, le=600)] = Field(description="length of the break, minutes")
-
-    @field_validator("start")
-    @classmethod
-    def _clock(cls, v):
-        _clock_minutes(v)
-        return v
 
 
 class Shift(_Strict):
     """``count`` agents working from ``start`` to ``end`` (clock times), off the phones during ``breaks``."""
 
-    start: str = Field(description="clock time the shift starts, HH:MM")
-    end: str = Field(description="clock time the shift ends, HH:MM (may be before start: ends the next day)")
+    start: ClockTime = Field(description="clock time the shift starts, HH:MM")
+    end: ClockTime = Field(description="clock time the shift ends, HH:MM (may be before start: ends the next day)")
     count: Annotated[int, Field(ge=0)] = Field(description="agents on this shift")
     breaks: list[Break] = Field(default_factory=list, description="breaks all agents of this shift take together; stagger by splitting shifts")
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, v):
-        _clock_minutes(v)
-        return v
 
     def pieces(self, day_start_min: int) -> list[tuple[float, float]]:
         """Working periods as (start, end) minutes after the horizon start, breaks cut out.
 
         A shift may start before the horizon (negative start) and end after midnight (end <= start).
         """
-        s = float(_clock_minutes(self.start) - day_start_min)
-        e = float(_clock_minutes(self.end) - day_start_min)
+        s = float(parse_clock(self.start) - day_start_min)
+        e = float(parse_clock(self.end) - day_start_min)
         if e <= s:
             e += 1440
         periods = [(s, e)]
         for b in self.breaks:
-            bs = float(_clock_minutes(b.start) - day_start_min)
+            bs = float(parse_clock(b.start) - day_start_min)
             if bs < s:
                 bs += 1440
             be = bs + b.minutes
