@@ -295,6 +295,17 @@ def _check_positive(name: str, value: float, allow_inf: bool = False) -> float:
     return value
 
 
+def _check_patience(model: str, patience_s: float | None) -> float | None:
+    """Model A needs a mean patience (inf allowed: Erlang C under the name A); B and C take none."""
+    if model == "A":
+        if patience_s is None:
+            raise ValueError("model A needs patience_s, the mean time a caller waits before hanging up")
+        return _check_positive("patience_s", patience_s, allow_inf=True)
+    if patience_s is not None:
+        raise ValueError(f"patience_s only applies to model A, not {model}")
+    return None
+
+
 def offered_load(arrival_rate_per_hour: float, aht_s: float) -> float:
     """Offered load in Erlang: arrivals per hour x AHT in hours, the work the queue must absorb."""
     return _check_nonneg("arrival_rate_per_hour", arrival_rate_per_hour) * _check_positive("aht_s", aht_s) / 3600.0
@@ -579,14 +590,10 @@ def measures(
     aht = _check_positive("aht_s", aht_s)
     t = _check_nonneg("sl_seconds", sl_seconds)
     load = rate_h * aht / 3600.0
+    patience = _check_patience(model, patience_s)
     if model == "A":
-        if patience_s is None:
-            raise ValueError("model A needs patience_s, the mean time a caller waits before hanging up")
-        patience = _check_positive("patience_s", patience_s, allow_inf=True)
         m = _measures_c(n, load, aht, t) if math.isinf(patience) else _measures_a(n, load, aht, t, patience)
         return _result("A", n, rate_h, aht, t, patience, load, **m)
-    if patience_s is not None:
-        raise ValueError(f"patience_s only applies to model A, not {model}")
     m = _measures_b(n, load) if model == "B" else _measures_c(n, load, aht, t)
     return _result(model, n, rate_h, aht, t, None, load, **m)
 
@@ -669,6 +676,16 @@ class StaffingResult:
         }
 
 
+def _share_ceiling(name: str, value: float, never_zero: str) -> float:
+    """A target that caps a share (abandonment, blocking): in [0, 1], and never 0, which no staffing reaches."""
+    v = float(value)
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {v}")
+    if v == 0.0:
+        raise InfeasibleTargetError(never_zero)
+    return v
+
+
 def _check_targets(
     model: str,
     target_sl: float | None,
@@ -701,21 +718,13 @@ def _check_targets(
     if target_abandon is not None:
         if model != "A":
             raise ValueError(f"Erlang {model} has no abandonment; use model A with a patience for an abandon target")
-        v = float(target_abandon)
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"target_abandon must be in [0, 1], got {v}")
-        if v == 0.0:
-            raise InfeasibleTargetError("an abandon rate of 0 is never reached with finite patience; use a target > 0")
-        targets["p_abandon"] = v
+        targets["p_abandon"] = _share_ceiling(
+            "target_abandon", target_abandon, "an abandon rate of 0 is never reached with finite patience; use a target > 0"
+        )
     if target_block is not None:
         if model != "B":
             raise ValueError("target_block applies to Erlang B only")
-        v = float(target_block)
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"target_block must be in [0, 1], got {v}")
-        if v == 0.0:
-            raise InfeasibleTargetError("a blocking probability of 0 is never reached; use a target > 0")
-        targets["p_block"] = v
+        targets["p_block"] = _share_ceiling("target_block", target_block, "a blocking probability of 0 is never reached; use a target > 0")
     if max_occupancy is not None:
         v = float(max_occupancy)
         if not 0.0 < v <= 1.0:
@@ -821,13 +830,7 @@ def solve_agents(
     rate_h = _check_nonneg("arrival_rate_per_hour", arrival_rate_per_hour)
     aht = _check_positive("aht_s", aht_s)
     t = _check_nonneg("sl_seconds", sl_seconds)
-    patience: float | None = None
-    if model == "A":
-        if patience_s is None:
-            raise ValueError("model A needs patience_s, the mean time a caller waits before hanging up")
-        patience = _check_positive("patience_s", patience_s, allow_inf=True)
-    elif patience_s is not None:
-        raise ValueError(f"patience_s only applies to model A, not {model}")
+    patience = _check_patience(model, patience_s)
     s = float(shrinkage)
     if not 0.0 <= s < 1.0:
         raise ValueError(f"shrinkage must be in [0, 1), got {s}")
