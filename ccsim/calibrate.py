@@ -52,10 +52,11 @@ BUSYNESS_ALPHA = 0.05
 PATIENCE_ALPHA = 0.01
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HANDLE_CHOICES = ("best", "exponential", "gamma", "lognormal", "weibull", "empirical")
-PATIENCE_CHOICES = ("auto", "curve", "exponential", "weibull", "lognormal")
-PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")
+#: Parametric families fitted to handle times and (censored) patience; the choices add the others.
 HANDLE_FAMILIES = ("exponential", "gamma", "lognormal", "weibull")
+PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")
+HANDLE_CHOICES = ("best", *HANDLE_FAMILIES, "empirical")
+PATIENCE_CHOICES = ("auto", "curve", *PATIENCE_FAMILIES)
 MAX_ERRORS = 20
 
 

@@ -81,7 +81,19 @@ class Deterministic(_Dist):
         return (np.asarray(t, float) < self.mean).astype(float)
 
 
-class LogNormal(_Dist):
+class _ByMeanCv(_Dist):
+    """A distribution stated by ``mean`` and ``cv``: its moments are what was written."""
+
+    @property
+    def expectation(self):
+        return self.mean
+
+    @property
+    def variance(self):
+        return (self.cv * self.mean) ** 2
+
+
+class LogNormal(_ByMeanCv):
     """Right-skewed handle times; stated by mean and coefficient of variation as planners know them."""
 
     dist: Literal["lognormal"]
@@ -99,19 +111,11 @@ class LogNormal(_Dist):
     def sample(self, rng, size):
         return rng.lognormal(self._mu, self._sigma, size)
 
-    @property
-    def expectation(self):
-        return self.mean
-
-    @property
-    def variance(self):
-        return (self.cv * self.mean) ** 2
-
     def survival(self, t):
         return stats.lognorm.sf(np.asarray(t, float), self._sigma, scale=math.exp(self._mu))
 
 
-class Gamma(_Dist):
+class Gamma(_ByMeanCv):
     """Gamma by mean and cv: cv < 1 gives the hump-shaped handle times seen in ACD data."""
 
     dist: Literal["gamma"]
@@ -124,14 +128,6 @@ class Gamma(_Dist):
 
     def sample(self, rng, size):
         return rng.gamma(self._shape, self.mean / self._shape, size)
-
-    @property
-    def expectation(self):
-        return self.mean
-
-    @property
-    def variance(self):
-        return (self.cv * self.mean) ** 2
 
     def survival(self, t):
         return stats.gamma.sf(np.asarray(t, float), self._shape, scale=self.mean / self._shape)

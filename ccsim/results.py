@@ -67,18 +67,14 @@ class SimulationResult:
         def block(metrics: dict[str, Estimate]) -> dict:
             return {m: e.to_dict() for m, e in metrics.items()}
 
-        by_interval = []
-        for i, label in enumerate(self.labels):
-            for name, metrics in self.intervals_by_contact_type.items():
-                row = {"interval_start": label, "contact_type": name}
-                row.update({m: ests[i].to_dict() for m, ests in metrics.items()})
-                by_interval.append(row)
-        by_interval_pool = []
-        for i, label in enumerate(self.labels):
-            for name, metrics in self.intervals_by_pool.items():
-                row = {"interval_start": label, "pool": name}
-                row.update({m: ests[i].to_dict() for m, ests in metrics.items()})
-                by_interval_pool.append(row)
+        def rows(intervals: dict[str, dict[str, list[Estimate]]], key: str) -> list[dict]:
+            """One row per interval and name, intervals outermost."""
+            return [
+                {"interval_start": label, key: name, **{m: ests[i].to_dict() for m, ests in metrics.items()}}
+                for i, label in enumerate(self.labels)
+                for name, metrics in intervals.items()
+            ]
+
         return {
             "ccsim_version": self.ccsim_version,
             "scenario": self.scenario.name,
@@ -88,8 +84,8 @@ class SimulationResult:
             "wall_time_seconds": round(self.wall_time_s, 3),
             "by_contact_type": {n: block(m) for n, m in self.by_contact_type.items()},
             "by_pool": {n: block(m) for n, m in self.by_pool.items()},
-            "by_interval": by_interval,
-            "by_interval_pool": by_interval_pool,
+            "by_interval": rows(self.intervals_by_contact_type, "contact_type"),
+            "by_interval_pool": rows(self.intervals_by_pool, "pool"),
         }
 
     def interval_rows(self) -> list[dict]:
