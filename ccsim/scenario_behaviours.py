@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from .distributions import Distribution, expand_preset
+from .distributions import Distribution
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
@@ -271,7 +271,3 @@ def any_customer_behaviour(sc: "Scenario") -> bool:
     return any(
         ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service for ct in sc.contact_types.values()
     )
-
-
-def expand_tolerance(v):
-    return expand_preset(v) if v is not None else v

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import ccsim
-from ccsim.compare import SENSE, ComparisonError, Plan, interval_runs, plans_from_scenario
+from ccsim.compare import SENSE, ComparisonError, interval_runs, plans_from_scenario
 from ccsim.scenario import ScenarioError, scenario_from_dict
 
 #: A small, busy day: 4 h in 30-min intervals, a peak in the middle, impatient callers.

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
 from ..metrics import Estimate
-from .html import Section, _rgba, band_traces, colour, figure, render_page, table_html, write_atomic
+from .html import Section, _rgba, band_traces, colour, figure, render_page, table_html, write_files
 
 GREY = "#7f7f7f"
 # Tables here carry words, not only numbers: left-align cells inside <div class='cal'>.
@@ -283,11 +283,10 @@ def write_calibration_report(cal: Calibration, out_dir: Path) -> list[Path]:
     """report.html, calibration.json, and the staffing written (staffing_placeholder.csv or staffing.csv)."""
     out_dir = Path(out_dir)
     name = "staffing_placeholder.csv" if cal.staffing.source == "placeholder" else "staffing.csv"
-    files = {
-        out_dir / "report.html": build_calibration_report(cal),
-        out_dir / "calibration.json": json.dumps(cal.to_dict(), indent=2),
-        out_dir / name: staffing_csv(cal),
-    }
-    for path, text in files.items():
-        write_atomic(path, text)
-    return list(files)
+    return write_files(
+        {
+            out_dir / "report.html": build_calibration_report(cal),
+            out_dir / "calibration.json": json.dumps(cal.to_dict(), indent=2),
+            out_dir / name: staffing_csv(cal),
+        }
+    )

@@ -165,3 +165,10 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_files(files: dict[Path, str]) -> list[Path]:
+    """``write_atomic`` each (path, text) in order; return the paths written."""
+    for path, text in files.items():
+        write_atomic(path, text)
+    return list(files)

@@ -20,9 +20,9 @@ def install(e) -> list[str]:
     for p, cfg in enumerate(sc.agent_pools.values()):
         if cfg.concurrency is not None and cfg.concurrency.max_chats > 1:
             seats[p] = cfg.concurrency.max_chats
+    e.seats_per_agent = seats  # pool index -> seats per person; empty without chat pools (read by workforce)
     if not seats:
         return []
-    e.seats_per_agent = seats
     for p, k in seats.items():
         pool = e.pools[p]
         if pool.staffing is not None:

@@ -87,7 +87,7 @@ def _shift_runner(e, pool, steps, wake_cls):
     env = e.env
 
     def seats(level: int) -> int:
-        return level * getattr(e, "seats_per_agent", {}).get(pool.index, 1)
+        return level * e.seats_per_agent.get(pool.index, 1)
 
     def change(wake) -> None:
         i = wake.target
@@ -155,7 +155,7 @@ def pool_levels_finisher(e):
     """Add ``agents_area`` (people, not chat seats) and ``scheduled_area`` (the plan) per pool."""
     sc = e.scenario
     hz = sc.horizon
-    seats = getattr(e, "seats_per_agent", {})
+    seats = e.seats_per_agent
     plan = np.array(
         [shift_staffing(cfg.shifts, hz) if cfg.shifts is not None else cfg.staffing(hz.n_intervals) for cfg in sc.agent_pools.values()],
         float,
