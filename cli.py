@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import ccsim
-from ccsim.report.html import write_atomic
+from ccsim.report.html import write_atomic, write_files
 from ccsim.results import SimulationResult
 from ccsim.runner import RunnerError
 from ccsim.scenario import Scenario, ScenarioError
@@ -90,16 +90,10 @@ def print_json(data: dict) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def write_files(files: dict[Path, str]) -> list[str]:
-    """Write each file atomically (a reader never sees half a file); return the paths written."""
-    for path, text in files.items():
-        write_atomic(path, text)
-    return [str(p) for p in files]
-
-
-def print_wrote(written: list[str], console: Console = out) -> None:
+def print_wrote(written: list[Path], console: Console = out) -> None:
+    """'wrote a, b, c' for the files a command wrote (atomically: ccsim.report.html.write_files)."""
     if written:
-        console.print("wrote " + ", ".join(written), markup=False, highlight=False, soft_wrap=True)
+        console.print("wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False, soft_wrap=True)
 
 
 def _pct(e) -> str:
@@ -183,7 +177,7 @@ def print_behaviour_summary(result: SimulationResult) -> None:
         out.print(table)
 
 
-def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[str]:
+def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[Path]:
     """summary.json, intervals.csv and report.html, each written atomically."""
     from ccsim.report.run_report import build_run_report
 
@@ -241,7 +235,7 @@ def run(
 
         write_records(result, records)
         if not as_json:
-            print_wrote([str(records)])
+            print_wrote([records])
     if result.partial:
         raise typer.Exit(130)
 
@@ -356,7 +350,7 @@ def compare(
             from ccsim.report.export import ExportUnavailable, export_figures
 
             try:
-                written += [str(p) for p in export_figures(compare_figures(cmp), out_dir / "charts", images)]
+                written += export_figures(compare_figures(cmp), out_dir / "charts", images)
             except ExportUnavailable as exc:
                 err.print(f"warning: charts not exported: {exc}", markup=False, highlight=False, soft_wrap=True)
         if not as_json:
@@ -401,7 +395,7 @@ def calibrate(
     if report_dir is not None:
         from ccsim.report.calibrate_report import write_calibration_report
 
-        written += [str(p) for p in write_calibration_report(cal, report_dir)]
+        written += write_calibration_report(cal, report_dir)
     if as_json:
         print_json(cal.to_dict())
         return
@@ -679,7 +673,7 @@ def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
         )
     out.print(table)
     if csv_path is not None:
-        print_wrote([str(csv_path)])
+        print_wrote([csv_path])
 
 
 if __name__ == "__main__":
