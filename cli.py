@@ -36,8 +36,8 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundled default scenario.", show_default=False)
-# Where replications run (ccsim.runner): every simulating command takes --workers; run and compare
-# also take --scheduler (staff and trap reach Dask only through $CCSIM_DASK_SCHEDULER).
+# Where replications run (ccsim.runner): every simulating command takes --workers; run, compare,
+# staff and trap also take --scheduler.
 WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: 1 for tiny runs, else every core).")
 # No square brackets in help texts: the terminal help reads them as markup and drops them.
 SchedulerOpt = typer.Option(
@@ -446,6 +446,7 @@ def staff(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv and staff_report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
     workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
     from ccsim.staffing import PLAN_LABELS, apply_targets
@@ -467,7 +468,7 @@ def staff(
         fail(exc.problems)
     log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
     with interruptible("interrupted; nothing written"):
-        res = staff_plan(sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log)
+        res = staff_plan(sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler)
     data = res.to_dict()
     if as_json:
         print_json(data)
@@ -515,6 +516,7 @@ def trap(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write trap.json and trap_report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
     workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ) -> None:
     """The understaffing-trap explorer: sweep staffing around the naive plan, mark the cliff, explain the gap."""
     from ccsim.staffing import apply_targets
@@ -531,7 +533,7 @@ def trap(
     scales = tuple(round(scale_from + (scale_to - scale_from) * k / (points - 1), 4) for k in range(points))
     log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
     with interruptible("interrupted; nothing written"):
-        res = explore(sc, scales, replications, workers, causes=causes, log=log)
+        res = explore(sc, scales, replications, workers, causes=causes, log=log, scheduler=scheduler)
     data = res.to_dict()
     if as_json:
         print_json(data)

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .scenario_behaviours import ClockTime, parse_clock
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Horizon
@@ -31,12 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def _clock(value: str) -> int:
-    from .scenario import _parse_clock
-
-    return _parse_clock(value)
 
 
 class BreakRule(_Strict):
@@ -66,16 +62,9 @@ class ShiftKind(_Strict):
     name: str | None = Field(None, description="label in reports (default: the length, e.g. '8h')")
     hours: Annotated[float, Field(gt=0, le=16)] = Field(description="shift length including breaks, hours")
     breaks: list[BreakRule] = Field(default_factory=list, description="breaks taken during the shift")
-    earliest_start: str | None = Field(None, description="earliest start for this kind, HH:MM (default: opening time)")
-    latest_start: str | None = Field(None, description="latest start for this kind, HH:MM (default: the last start that ends by closing)")
+    earliest_start: ClockTime | None = Field(None, description="earliest start for this kind, HH:MM (default: opening time)")
+    latest_start: ClockTime | None = Field(None, description="latest start for this kind, HH:MM (default: the last start that ends by closing)")
     max_count: Annotated[int, Field(ge=0)] | None = Field(None, description="at most this many shifts of this kind in the day")
-
-    @field_validator("earliest_start", "latest_start")
-    @classmethod
-    def _clocks(cls, v):
-        if v is not None:
-            _clock(v)
-        return v
 
     @model_validator(mode="after")
     def _breaks_fit(self):
@@ -103,8 +92,8 @@ class ShiftRules(_Strict):
     start_every_minutes: Annotated[int, Field(gt=0, le=1440)] | None = Field(
         None, description="shifts start on this grid of minutes after opening (default: the scenario's interval length)"
     )
-    open: str | None = Field(None, description="opening time, HH:MM: no shift starts before it (default: the horizon start)")
-    close: str | None = Field(None, description="closing time, HH:MM: no shift ends after it (default: the horizon end)")
+    open: ClockTime | None = Field(None, description="opening time, HH:MM: no shift starts before it (default: the horizon start)")
+    close: ClockTime | None = Field(None, description="closing time, HH:MM: no shift ends after it (default: the horizon end)")
     min_agents: Annotated[int, Field(ge=0)] = Field(0, description="minimum agents on duty in every open interval (per pool)")
     max_agents: Annotated[int, Field(ge=0)] | None = Field(None, description="maximum agents on duty in any interval, e.g. seats (per pool)")
     max_shifts: Annotated[int, Field(ge=0)] | None = Field(None, description="maximum shifts (people) in the day (per pool)")
@@ -118,13 +107,6 @@ class ShiftRules(_Strict):
                 "top-level shifts: holds RULES for `ccsim staff` (kinds, start_every_minutes, open, close, min_agents, ...); "
                 "a roster of actual shifts (start, end, count) goes under agent_pools -> POOL -> shifts"
             )
-        return v
-
-    @field_validator("open", "close")
-    @classmethod
-    def _clocks(cls, v):
-        if v is not None:
-            _clock(v)
         return v
 
     @model_validator(mode="after")
@@ -245,15 +227,15 @@ def patterns(rules: ShiftRules, horizon: "Horizon") -> list[Pattern]:
     """Every admissible shift pattern inside the opening hours, on the start grid."""
     day0 = horizon.start_minute
     length = int(round(horizon.total_minutes))
-    open_m = 0 if rules.open is None else (_clock(rules.open) - day0) % 1440
-    close_m = length if rules.close is None else (_clock(rules.close) - day0) % 1440 or 1440
+    open_m = 0 if rules.open is None else (parse_clock(rules.open) - day0) % 1440
+    close_m = length if rules.close is None else (parse_clock(rules.close) - day0) % 1440 or 1440
     close_m = min(close_m, length)
     step = rules.start_every_minutes or horizon.interval_minutes
     out = []
     for kind in rules.kinds:
         dur = int(round(kind.hours * 60))
-        lo = open_m if kind.earliest_start is None else max(open_m, (_clock(kind.earliest_start) - day0) % 1440)
-        hi = close_m - dur if kind.latest_start is None else min(close_m - dur, (_clock(kind.latest_start) - day0) % 1440)
+        lo = open_m if kind.earliest_start is None else max(open_m, (parse_clock(kind.earliest_start) - day0) % 1440)
+        hi = close_m - dur if kind.latest_start is None else min(close_m - dur, (parse_clock(kind.latest_start) - day0) % 1440)
         start = open_m
         while start <= hi:
             if start >= lo:
@@ -307,8 +289,8 @@ def optimise_shifts(
     m = len(pats)
     a = np.array([_coverage_row(p, n, interval_min) for p in pats]).T if m else np.zeros((n, 0))
     day0 = horizon.start_minute
-    open_m = 0 if rules.open is None else (_clock(rules.open) - day0) % 1440
-    close_m = horizon.total_minutes if rules.close is None else ((_clock(rules.close) - day0) % 1440 or 1440)
+    open_m = 0 if rules.open is None else (parse_clock(rules.open) - day0) % 1440
+    close_m = horizon.total_minutes if rules.close is None else ((parse_clock(rules.close) - day0) % 1440 or 1440)
     is_open = np.array([(i * interval_min >= open_m) and ((i + 1) * interval_min <= close_m) for i in range(n)])
     need = np.maximum(req, np.where(is_open, rules.min_agents, 0))
     max_paid = max((p.paid_hours for p in pats), default=1.0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from . import erlang
 from .scenario import Scenario
-from .staffing import _concurrency, _shrinkage, current_plan, erlang_plan, goals_of, mean_patience, primary_pools
+from .staffing import concurrency, current_plan, erlang_plan, goals_of, mean_patience, primary_pools, shrinkage_mean
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def available_agents(sc: Scenario) -> dict[str, list[float]]:
     out = {}
     for name, pools in prim.items():
         out[name] = [
-            sum(plan[p][i] * (1.0 - _shrinkage(sc.agent_pools[p])) * _concurrency(sc.agent_pools[p]) / shares[p] for p in pools)
+            sum(plan[p][i] * (1.0 - shrinkage_mean(sc.agent_pools[p])) * concurrency(sc.agent_pools[p]) / shares[p] for p in pools)
             for i in range(sc.horizon.n_intervals)
         ]
     return out

@@ -37,7 +37,7 @@ from scipy import stats as sps
 from . import __version__
 from .metrics import stack_counters
 from .model.tally import ReplicationStats
-from .scenario import Scenario, ScenarioError, ServiceLevel, Targets, TypeTargets
+from .scenario import AgentPool, Scenario, ScenarioError, ServiceLevel, Targets, TypeTargets
 
 Plan = dict[str, list[int]]  # pool -> agents per interval
 PLAN_NAMES = ("erlang_c", "erlang_a", "simulated")
@@ -210,24 +210,33 @@ def with_plan(sc: Scenario, plan: Plan) -> Scenario:
     pools = {}
     for name, pool in sc.agent_pools.items():
         if name in plan:
-            update: dict[str, Any] = {"agents": [int(x) for x in plan[name]]}
-            if getattr(pool, "shifts", None) is not None:
-                update["shifts"] = None
-            pools[name] = pool.model_copy(update=update)
+            pools[name] = pool.model_copy(update={"agents": [int(x) for x in plan[name]], "shifts": None})
         else:
             pools[name] = pool
     return copy_scenario(sc, agent_pools=pools)
 
 
+def with_rosters(sc: Scenario, shift_plans: dict, plan: Plan) -> Scenario:
+    """The scenario with each pool of ``shift_plans`` (pool -> ``shifts.ShiftPlan``) working its
+    roster as ``agent_pools -> POOL -> shifts`` (agents arrive, break and leave at the minute the
+    plan says), and every other pool staffed per interval from ``plan``."""
+    from .scenario_behaviours import Shift
+
+    base = with_plan(sc, {p: v for p, v in plan.items() if p not in shift_plans})
+    pools = dict(base.agent_pools)
+    for p, sp in shift_plans.items():
+        roster = [Shift.model_validate(r) for r in sp.roster()]
+        if roster:
+            pools[p] = pools[p].model_copy(update={"agents": None, "shifts": roster})
+        else:  # nothing required, nobody rostered
+            pools[p] = pools[p].model_copy(update={"agents": [0] * sc.horizon.n_intervals, "shifts": None})
+    return copy_scenario(base, agent_pools=pools)
+
+
 def current_plan(sc: Scenario) -> Plan:
+    """The scenario's own staffing per pool and interval (a roster's time-average, rounded)."""
     n = sc.horizon.n_intervals
-    out = {}
-    for name, pool in sc.agent_pools.items():
-        try:
-            out[name] = [int(x) for x in pool.staffing(n, sc.horizon)]
-        except TypeError:  # older signature without the horizon
-            out[name] = [int(x) for x in pool.staffing(n)]
-    return out
+    return {name: [int(x) for x in pool.staffing(n, sc.horizon)] for name, pool in sc.agent_pools.items()}
 
 
 def agent_hours(plan: Plan, interval_s: float) -> dict[str, float]:
@@ -253,16 +262,14 @@ def pool_for(sc: Scenario, contact_type: str) -> str:
     return min(cands, key=lambda p: (len(sc.agent_pools[p].skill_levels), order.index(p)))
 
 
-def _shrinkage(pool) -> float:
-    s = getattr(pool, "shrinkage", None)
-    if s is None:
-        return 0.0
-    return float(getattr(s, "mean", s) or 0.0)
+def shrinkage_mean(pool: AgentPool) -> float:
+    """The pool's expected shrinkage, the flat share a spreadsheet adds (0 without ``shrinkage``)."""
+    return pool.shrinkage.mean if pool.shrinkage is not None else 0.0
 
 
-def _concurrency(pool) -> int:
-    c = getattr(pool, "concurrency", None)
-    return int(getattr(c, "max_chats", 1) or 1) if c is not None else 1
+def concurrency(pool: AgentPool) -> int:
+    """Contacts one agent of the pool holds at once (chat ``max_chats``, else 1)."""
+    return pool.concurrency.max_chats if pool.concurrency is not None else 1
 
 
 def mean_patience(ct) -> float | None:
@@ -330,7 +337,7 @@ def erlang_plan(sc: Scenario, goals: Goals, model: str) -> ErlangPlan:
                 per_pool[p][i] += (r if r is not None else 0) / k
     plan = {}
     for p, pool in sc.agent_pools.items():
-        s, conc = _shrinkage(pool), _concurrency(pool)
+        s, conc = shrinkage_mean(pool), concurrency(pool)
         plan[p] = [int(math.ceil(x / conc / (1.0 - s) - 1e-9)) for x in per_pool[p]]
     return ErlangPlan(model, plan, required, promised, notes)
 
@@ -340,16 +347,18 @@ def erlang_plan(sc: Scenario, goals: Goals, model: str) -> ErlangPlan:
 
 def simulate_many(
     scenarios: list[Scenario], replications: int, workers: int | None = None, first_replication: int = 0,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, scheduler: str | None = None,
 ) -> list[list[ReplicationStats]]:
     """Replications ``first..first+R-1`` of each scenario through the shared runner, in one batch.
 
     The same replication indices for every scenario are what make the comparisons paired.
+    ``workers`` and ``scheduler`` choose the backend as in ``runner.run_units`` (a Dask scheduler
+    address, else ``$CCSIM_DASK_SCHEDULER``, else local processes); ``RunnerError`` propagates.
     """
     from .runner import run_units
 
     units = [(s, first_replication + r) for s in scenarios for r in range(replications)]
-    batch = run_units(units, workers=workers, progress=progress)
+    batch = run_units(units, workers=workers, progress=progress, scheduler=scheduler)
     if batch.interrupted:
         raise KeyboardInterrupt
     out = []
@@ -397,6 +406,11 @@ class Evaluation:
     def all_ok(self) -> bool:
         return all(v.all() for v in self.type_ok.values()) and all(v.all() for v in self.pool_ok.values())
 
+    def share_ok(self) -> float:
+        """Share of the (contact type, interval) cells with contacts that meet their targets."""
+        cells = [ok for name, row in self.type_ok.items() for ok, n in zip(row, self.offered[name]) if n > 0]
+        return float(np.mean(cells)) if cells else 1.0
+
 
 def evaluate(sc: Scenario, reps: list[ReplicationStats], goals: Goals, confidence: float) -> Evaluation:
     """Does each interval meet each target with the given one-sided confidence?
@@ -438,6 +452,23 @@ def evaluate(sc: Scenario, reps: list[ReplicationStats], goals: Goals, confidenc
         busy[name] = p["busy_area"][:, j].mean(0)
         present[name] = p["staffed_area"][:, j].mean(0) / hz.interval_s
     return Evaluation(type_ok, failing, means, bounds, occ, occ_hi, pool_ok, offered, answered, busy, present)
+
+
+def recheck(
+    sc: Scenario, plan: Plan, goals: Goals, replications: int, first_replication: int = 1_000_000, significance: float = 0.05,
+    workers: int | None = None, scheduler: str | None = None,
+) -> Evaluation:
+    """The plan simulated on new days (replications the search never saw), each interval judged
+    *not significantly short*: it fails only when a target is missed at one-sided ``significance``.
+
+    This is how to check the staffing's promise (``StaffResult.promised_share``): the share of
+    cells that hold (``Evaluation.share_ok``) should be at least the confidence it was found with.
+    ``evaluate`` at confidence ``significance`` < 0.5 puts each bound on the other side of the mean.
+    """
+    if not 0 < significance < 0.5:
+        raise ValueError(f"significance must be in (0, 0.5), got {significance}")
+    (reps,) = simulate_many([with_plan(sc, plan)], replications, workers, first_replication, scheduler=scheduler)
+    return evaluate(sc, reps, goals, significance)
 
 
 # --- the iterative staffing algorithm ----------------------------------------------------------
@@ -483,8 +514,23 @@ def _effective_requirement(sc: Scenario, goals: Goals, ev: Evaluation, name: str
     work = {t: ev.offered[t][i] * sc.contact_types[t].handle_time.expectation for t in sc.agent_pools[pool].skill_levels}
     total = sum(work.values())
     share = work[name] / total if total > 0 else 1.0
-    need_total = res.required_agents / avail / _concurrency(sc.agent_pools[pool])
+    need_total = res.required_agents / avail / concurrency(sc.agent_pools[pool])
     return int(math.ceil(sched * (1 - share) + need_total - 1e-9))
+
+
+def shortfall(ev: Evaluation, goals: Goals, name: str, i: int) -> float:
+    """How far a contact type's means miss its targets in interval i (<= 0: they meet them):
+    the worst of the service level's share short, the abandonment's share over and the ASA's
+    excess as a share of its limit. The give-up rule watches it, whichever target fails."""
+    g = goals.types[name]
+    m = ev.means[name]
+    parts = [g.sl_target - m["service_level"][i]]
+    if g.max_abandon is not None:
+        parts.append(m["abandon_rate"][i] - g.max_abandon)
+    if g.max_asa_s is not None:
+        parts.append((m["asa_seconds"][i] - g.max_asa_s) / g.max_asa_s)
+    finite = [float(x) for x in parts if np.isfinite(x)]
+    return max(finite) if finite else 0.0
 
 
 def iterate_staffing(
@@ -497,6 +543,7 @@ def iterate_staffing(
     max_iterations: int = 30,
     trim_rounds: int = 2,
     log: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> IsaOutcome:
     """Simulation-based staffing per interval and pool, from ``start`` (the Erlang A plan).
 
@@ -510,16 +557,16 @@ def iterate_staffing(
     the trimmed plan is simulated again, and the iteration goes on from there.
 
     An interval is given up (reported in ``unrescued``, no more agents added) when it still
-    fails at three times the start plan's peak plus ten, or when three rounds of additions have
-    not moved its measure by more than noise: its misses come from elsewhere (a backlog from
-    earlier intervals, an impossible target), and looping would not fix them.
+    fails at three times the start plan's peak plus ten, or when five rounds of additions have
+    not cut its ``shortfall`` by a point: its misses come from elsewhere (a backlog from earlier
+    intervals, agents who are not there, an impossible target), and looping would not fix them.
     """
     say = log or (lambda s: None)
     n = sc.horizon.n_intervals
     plan = {p: list(v) for p, v in start.items()}
     caps = {p: 3 * max(max(v), 1) + 10 for p, v in plan.items()}
     unrescued: dict[tuple[str, int], str] = {}
-    tried: dict[tuple[str, int], list[tuple[int, float, float]]] = {}  # (type,i) -> [(agents, gap, se)]
+    tried: dict[tuple[str, int], list[tuple[int, float, float]]] = {}  # (type, i) -> [(agents, SL gap, shortfall)]
     history: list[dict] = []
     sims = 0
     trims = 0
@@ -527,7 +574,7 @@ def iterate_staffing(
     ev = reps = None
     it = 0
     for it in range(1, max_iterations + 1):
-        (reps,) = simulate_many([with_plan(sc, plan)], replications, workers)
+        (reps,) = simulate_many([with_plan(sc, plan)], replications, workers, scheduler=scheduler)
         sims += 1
         ev = evaluate(sc, reps, goals, confidence)
         fails = [(name, i) for name in sc.type_names for i in range(n) if ev.failing[name][i] and (name, i) not in unrescued]
@@ -538,7 +585,7 @@ def iterate_staffing(
             n_cut = 0
             while trims < trim_rounds and not n_cut:
                 trims += 1
-                trimmed, n_cut, used = _trim(sc, goals, plan, ev, replications, confidence, workers, big=trims < trim_rounds)
+                trimmed, n_cut, used = _trim(sc, goals, plan, ev, replications, confidence, workers, scheduler, big=trims < trim_rounds)
                 sims += used
             if n_cut:
                 say(f"trim: {n_cut} agent-intervals removed")
@@ -553,7 +600,7 @@ def iterate_staffing(
             g = goals.types[name]
             gap = g.sl_target - ev.means[name]["service_level"][i]
             past = tried.setdefault((name, i), [])
-            past.append((plan[pool][i], float(gap) if np.isfinite(gap) else 0.0, 0.0))
+            past.append((plan[pool][i], float(gap) if np.isfinite(gap) else 0.0, shortfall(ev, goals, name, i)))
             if len(past) >= 3 and past[-1][1] > past[-3][1] - 0.02:
                 # agents added to the primary pool stopped helping: they are busy with the other
                 # types they also serve, so relieve those types' own pools instead
@@ -564,10 +611,12 @@ def iterate_staffing(
             if plan[pool][i] >= caps[pool]:
                 unrescued[(name, i)] = f"still missing {', '.join(ev.failing[name][i])} at {plan[pool][i]} agents in {pool} (the search's cap)"
                 continue
-            if len(past) >= 6 and past[-1][1] > past[-6][1] - 0.01:
+            if len(past) >= 6 and past[-1][2] > past[-6][2] - 0.01:
                 unrescued[(name, i)] = (
-                    f"five rounds of added agents moved its service level by {past[-6][1] - past[-1][1]:+.1%} only: "
-                    "its misses come from elsewhere (backlog from earlier intervals or an unreachable target)"
+                    f"five rounds of added agents ({past[-6][0]} -> {plan[pool][i]} in {pool}) left it missing "
+                    f"{', '.join(ev.failing[name][i])} (shortfall {past[-6][2]:.3f} -> {past[-1][2]:.3f}): "
+                    "more agents here do not help; its misses come from elsewhere (a backlog from earlier intervals, "
+                    "agents who are not there, an unreachable target)"
                 )
                 continue
             if ev.failing[name][i] == ["service_level"] and gap < 0.05:
@@ -597,7 +646,7 @@ def iterate_staffing(
     return IsaOutcome(plan, ev, reps, it, sims, converged, gave_up, history)
 
 
-def _trim(sc, goals, plan, ev, replications, confidence, workers, big: bool) -> tuple[Plan, int, int]:
+def _trim(sc, goals, plan, ev, replications, confidence, workers, scheduler, big: bool) -> tuple[Plan, int, int]:
     """Try fewer agents on alternate intervals of each pool; keep the cuts after which that
     interval and the next still pass. ``big`` cuts down to Erlang A on the observed load (at
     most a fifth), else one agent."""
@@ -622,7 +671,7 @@ def _trim(sc, goals, plan, ev, replications, confidence, workers, big: bool) -> 
                 cuts.append((pool, cut))
     if not trials:
         return plan, 0, 0
-    results = simulate_many([with_plan(sc, t) for t in trials], replications, workers)
+    results = simulate_many([with_plan(sc, t) for t in trials], replications, workers, scheduler=scheduler)
     new = {p: list(v) for p, v in plan.items()}
     removed = 0
     served_by = {p: list(sc.agent_pools[p].skill_levels) for p in sc.pool_names}
@@ -656,6 +705,13 @@ class StaffResult:
     isa: IsaOutcome
     shift_plans: dict[str, Any] = field(default_factory=dict)  # pool -> ShiftPlan
     wall_time_s: float = 0.0
+
+    @property
+    def promised_share(self) -> float:
+        """What the simulated plan promises: each interval meets its targets with this confidence,
+        so on new days at least this share of intervals should not fall significantly short
+        (``recheck``). Intervals given up (``isa.unrescued``) are outside the promise."""
+        return self.confidence
 
     @property
     def targets_met(self) -> bool:
@@ -696,6 +752,7 @@ class StaffResult:
             "seed": sc.seed,
             "replications": self.replications,
             "confidence": self.confidence,
+            "promised_share": self.promised_share,
             "targets": self.goals.to_dict(),
             "intervals": self.rows(),
             "targets_met": self.targets_met,
@@ -729,6 +786,7 @@ def staff(
     shift_rules=None,
     max_iterations: int = 30,
     log: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> StaffResult:
     """Naive Erlang C, Erlang A and simulation-based staffing, each plan simulated on the same days.
 
@@ -742,7 +800,7 @@ def staff(
     goals = goals_of(sc)
     ec = erlang_plan(sc, goals, "C")
     ea = erlang_plan(sc, goals, "A")
-    isa = iterate_staffing(sc, goals, ea.plan, R, confidence, workers, max_iterations, log=log)
+    isa = iterate_staffing(sc, goals, ea.plan, R, confidence, workers, max_iterations, log=log, scheduler=scheduler)
     plans = {"erlang_c": ec.plan, "erlang_a": ea.plan, "simulated": isa.plan}
     rules = shift_rules if shift_rules is not None else sc.shifts
     shift_plans = {}
@@ -752,16 +810,20 @@ def staff(
         for pool in rules.pools or sc.pool_names:
             shift_plans[pool] = optimise_shifts(isa.plan[pool], rules, sc.horizon, pool)
         plans["shifts"] = {p: (shift_plans[p].staffing() if p in shift_plans else isa.plan[p]) for p in sc.pool_names}
+    # every plan is simulated as it would be worked; the shift plan as its roster (exact shift
+    # edges and breaks), not as the rounded per-interval head count shown in the table
+    worked = {k: with_plan(sc, v) for k, v in plans.items()}
+    if shift_plans:
+        worked["shifts"] = with_rosters(sc, shift_plans, isa.plan)
     others = [k for k in plans if k != "simulated"]
-    sims = simulate_many([with_plan(sc, plans[k]) for k in others], R, workers)
+    sims = simulate_many([worked[k] for k in others], R, workers, scheduler=scheduler)
     reps_by = dict(zip(others, sims))
     reps_by["simulated"] = isa.reps
     from .results import SimulationResult
 
     achieved, evaluations = {}, {}
     for k in plans:
-        scn = with_plan(sc, plans[k])
-        achieved[k] = SimulationResult.from_replications(scn.model_copy(update={"replications": R}), reps_by[k])
+        achieved[k] = SimulationResult.from_replications(worked[k].model_copy(update={"replications": R}), reps_by[k])
         evaluations[k] = evaluate(sc, reps_by[k], goals, confidence)
     return StaffResult(
         sc, goals, confidence, R, sc.horizon.interval_labels(), plans, achieved, evaluations,

@@ -90,7 +90,7 @@ def _point(sc: Scenario, scale: float, plan: Plan, reps: list[ReplicationStats],
     }
     if "redials" in c:
         measures["redial_share"] = estimate(_per_rep(tot("redials"), tot("offered")))
-    costs = getattr(sc, "costs", None)
+    costs = sc.costs
     if costs is not None:
         staff_cost = costs.agent_hour * agent_hours(plan, hz.interval_s)["total"]
         measures["cost"] = estimate(staff_cost + costs.abandoned_contact * tot("abandoned"))
@@ -132,11 +132,11 @@ def scaled(plan: Plan, scale: float) -> Plan:
 
 def sweep(
     sc: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, scheduler: str | None = None,
 ) -> list[SweepPoint]:
     """Every scale of the naive plan on the same replications, in one batch for the runner."""
     plans = [scaled(naive, s) for s in scales]
-    results = simulate_many([with_plan(sc, pl) for pl in plans], replications, workers, progress=progress)
+    results = simulate_many([with_plan(sc, pl) for pl in plans], replications, workers, progress=progress, scheduler=scheduler)
     return [_point(sc, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
 
 
@@ -232,7 +232,7 @@ def _pool_perfectly(sc: Scenario) -> Scenario:
     staffing = current_plan(sc)
     total = [sum(v[i] for v in staffing.values()) for i in range(n)]
     first = next(iter(sc.agent_pools.values()))
-    pool = first.model_copy(update={"skills": {t: 0 for t in sc.type_names}, "agents": total, "shifts": None} if hasattr(first, "shifts") else {"skills": {t: 0 for t in sc.type_names}, "agents": total})
+    pool = first.model_copy(update={"skills": {t: 0 for t in sc.type_names}, "agents": total, "shifts": None})
     return copy_scenario(sc, agent_pools={"all_agents": pool}, targets=_merged_targets(sc))
 
 
@@ -287,7 +287,8 @@ class CauseStep:
 
 
 def gap_by_cause(
-    sc: Scenario, replications: int, confidence: float = 0.8, workers: int | None = None, log: Callable[[str], None] | None = None
+    sc: Scenario, replications: int, confidence: float = 0.8, workers: int | None = None, log: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> dict:
     """Agent-hours each reality costs: requirement with realities switched on one at a time."""
     switches = realities(sc)
@@ -309,7 +310,7 @@ def gap_by_cause(
     for k, world in enumerate(worlds):
         goals = goals_of(world)
         start = erlang_plan(world, goals, "A").plan
-        out = iterate_staffing(world, goals, start, replications, confidence, workers, max_iterations=15, trim_rounds=1)
+        out = iterate_staffing(world, goals, start, replications, confidence, workers, max_iterations=15, trim_rounds=1, scheduler=scheduler)
         h = agent_hours(out.plan, interval_s)["total"]
         hours.append(h)
         if k == 0:
@@ -460,6 +461,7 @@ def explore(
     confidence: float = 0.8,
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> TrapResult:
     """Sweep, cliff, promise against reality and (``causes``) the gap by cause."""
     started = time.perf_counter()
@@ -469,9 +471,9 @@ def explore(
         raise ValueError("scales must be > 0")
     goals = goals_of(sc)
     naive = erlang_plan(sc, goals, "C")
-    points = sweep(sc, naive.plan, scales, R, goals, workers, progress)
+    points = sweep(sc, naive.plan, scales, R, goals, workers, progress, scheduler)
     t_sweep = time.perf_counter() - started
-    gap = gap_by_cause(sc, R, confidence, workers, log) if causes else None
+    gap = gap_by_cause(sc, R, confidence, workers, log, scheduler) if causes else None
     res = TrapResult(sc, goals, R, sc.horizon.interval_labels(), naive, points, find_cliff(points), gap, 0.0)
     res.verdict = write_verdict(res)
     res.wall_time_s = time.perf_counter() - started

@@ -56,3 +56,55 @@ def test_top_level_roster_is_a_clear_error():
     with pytest.raises(ScenarioError) as exc:
         scenario_from_dict(raw)
     assert "shifts -> pools: 'nobody' is not an agent pool" in str(exc.value)
+
+
+def test_shift_plan_is_simulated_as_its_roster():
+    """Breaks and shift edges inside an interval are worked as written, not rounded to head counts.
+
+    Two 3-hour shifts, 08:00-11:00 and 09:00-12:00, each with a fixed 30-minute break 90 minutes
+    in (09:30 and 10:30): 09:00-10:00 has 1.5 agents on average, and so has 10:00-11:00.
+    Rounded head counts would staff those hours with 2; the roster gives 1.5 agent-hours each."""
+    from ccsim.metrics import stack_counters
+    from ccsim.staffing import simulate_many, with_rosters
+
+    sc = scenario_from_dict(
+        {
+            "name": "roster", "replications": 2, "warmup_minutes": 0,
+            "horizon": {"start": "08:00", "hours": 4, "interval_minutes": 60},
+            "contact_types": {"calls": {"arrivals": {"per_hour": 20}, "handle_time": {"dist": "exponential", "mean": 120}}},
+            "agent_pools": {"team": {"skills": ["calls"], "agents": 1}},
+        }
+    )
+    # two people at most: 08:00 + 09:00 is the one pair leaving only 1 agent-hour uncovered
+    rules = ShiftRules(kinds=[{"hours": 3, "breaks": [{"minutes": 30, "earliest_after_minutes": 90}]}], max_shifts=2)
+    plan = optimise_shifts([1, 2, 2, 1], rules, sc.horizon, "team")
+    assert plan.roster() == [
+        {"start": "08:00", "end": "11:00", "count": 1, "breaks": [{"start": "09:30", "minutes": 30}]},
+        {"start": "09:00", "end": "12:00", "count": 1, "breaks": [{"start": "10:30", "minutes": 30}]},
+    ]
+    assert plan.coverage == [1, 1.5, 1.5, 1] and plan.uncovered_intervals == ["09:00", "10:00"]
+    worked = with_rosters(sc, {"team": plan}, {"team": [9, 9, 9, 9]})
+    assert worked.agent_pools["team"].agents is None and len(worked.agent_pools["team"].shifts) == 2
+    (reps,) = simulate_many([worked], 2)
+    _, pools = stack_counters(reps, ["offered"], sc.horizon.interval_s)
+    agent_hours = pools["staffed_area"][:, 0, :] / 3600.0
+    assert agent_hours.tolist() == [[1.0, 1.5, 1.5, 1.0]] * 2
+
+
+def test_staff_simulates_the_shift_plan_it_reports():
+    """``ccsim staff --shifts``: the shift column is simulated as the optimiser's roster."""
+    from pathlib import Path
+
+    import ccsim
+    from ccsim.shifts import load_shift_rules
+    from ccsim.staffing import staff
+
+    sc = ccsim.load_scenario(ccsim.bundled_scenario_path("default"))
+    rules = load_shift_rules(Path(__file__).parents[1] / "docs" / "shift_rules.yaml")
+    res = staff(sc, replications=3, shift_rules=rules)
+    sp = res.shift_plans["service_desk"]
+    worked = res.achieved["shifts"].scenario.agent_pools["service_desk"]
+    assert worked.agents is None
+    assert [s.model_dump() for s in worked.shifts] == sp.roster()
+    assert any(s["breaks"] for s in sp.roster())  # the full-day shifts' lunch breaks are in the simulation
+    assert res.plans["shifts"]["service_desk"] == sp.staffing()

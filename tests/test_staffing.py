@@ -2,13 +2,12 @@
 
 import json
 
-import numpy as np
 import pytest
 
 import ccsim
 from ccsim.erlang import solve_agents
-from ccsim.scenario import ScenarioError
-from ccsim.staffing import apply_targets, copy_scenario, evaluate, goals_of, simulate_many, staff, with_plan
+from ccsim.scenario import ScenarioError, scenario_from_dict
+from ccsim.staffing import apply_targets, copy_scenario, goals_of, recheck, staff
 
 
 @pytest.fixture(scope="module")
@@ -18,38 +17,72 @@ def mmn_short():
 
 
 def test_stationary_mmn_plus_m_matches_erlang_a_and_c(mmn_short):
-    """M/M/n+M, flat load: simulation needs Erlang A's answer within one agent; naive column is Erlang C."""
+    """M/M/n+M, flat load, at the default confidence: simulation needs Erlang A's answer within
+    one agent in every interval; the naive column is Erlang C.
+
+    Why the last interval needs no exception: callers are served first come first served, so a
+    caller's wait depends on who is ahead, not on who arrives after the close; the last interval
+    is as stationary as the others (the 30-minute warm-up makes the first one so). What moves the
+    answer is noise: the search accepts the fewest agents whose lower 80% bound meets 80/20, and
+    Erlang A's 78 agents promise 81.6% (77: 79.9%, 79: 83.3%), so the bound's margin and the
+    sampling error must both stay under one agent's 1.7 points: 40 replications do that."""
     exact_a = solve_agents("A", 1000, 300, 20, target_sl=0.8, patience_s=60).required_agents
     exact_c = solve_agents("C", 1000, 300, 20, target_sl=0.8).required_agents
-    res = staff(mmn_short, replications=30, confidence=0.5)
+    res = staff(mmn_short, replications=40)
+    assert res.confidence == 0.8
     assert res.plans["erlang_c"]["team"] == [exact_c] * 4
     assert res.plans["erlang_a"]["team"] == [exact_a] * 4
-    # the last interval is not stationary: nobody arrives after it, so its late callers queue
-    # behind fewer people and it may need fewer agents; every other interval is steady state
     sim = res.plans["simulated"]["team"]
-    assert all(abs(n - exact_a) <= 1 for n in sim[:-1]), sim
-    assert exact_a - 3 <= sim[-1] <= exact_a + 1, sim
+    assert all(abs(n - exact_a) <= 1 for n in sim), (sim, exact_a)
     assert exact_c - exact_a >= 5  # the comparison has teeth: the two formulas differ a lot here
     assert res.targets_met
 
 
 def test_time_varying_plan_holds_on_new_days():
     """The default day (lunch peak): the simulated plan, re-simulated on new seeds, is not
-    significantly below the service level in at least the promised share (the confidence) of intervals."""
+    significantly short of its targets in at least the share of intervals it promises (its
+    confidence); one agent fewer everywhere breaks that promise, so the check can fail."""
     sc = ccsim.load_scenario(ccsim.bundled_scenario_path("default"))
     res = staff(sc, replications=10, confidence=0.8)
-    assert res.targets_met
+    assert res.targets_met and res.promised_share == 0.8
     goals = goals_of(sc)
-    share = {}
-    for name in ("simulated", "erlang_a"):
-        (reps,) = simulate_many([with_plan(sc, res.plans[name])], 20, first_replication=1000)
-        ev = evaluate(sc, reps, goals, 0.95)
-        mean, lo = ev.means["phone"]["service_level"], ev.bounds["phone"]["service_level"]
-        upper = 2 * mean - lo  # one-sided 95% upper bound: not significantly below the target
-        target = goals.types["phone"].sl_target
-        share[name] = float(np.mean(upper >= target))
-        share[name + "_mean"] = float(np.mean(mean >= target))
-    assert share["simulated"] >= 0.8, share
+    held = recheck(sc, res.plans["simulated"], goals, replications=40, first_replication=1000)
+    assert held.share_ok() >= res.promised_share, held.share_ok()
+    fewer = {p: [max(0, n - 1) for n in v] for p, v in res.plans["simulated"].items()}
+    short = recheck(sc, fewer, goals, replications=40, first_replication=1000)
+    assert short.share_ok() < res.promised_share, short.share_ok()
+
+
+def test_an_interval_that_cannot_be_rescued_is_given_up_with_a_reason():
+    """The VIP desk is either all there or all away (shrinkage with a huge day-to-day spread): on
+    about half the days nobody answers, so no number of scheduled agents lifts the 09:00 VIP
+    calls to 80/20. The search says so and stops instead of climbing to its cap."""
+    raw = {
+        "name": "absent VIP desk", "seed": 3, "replications": 10, "warmup_minutes": 0,
+        "horizon": {"start": "08:00", "hours": 2, "interval_minutes": 30},
+        "contact_types": {
+            "calls": {"arrivals": {"per_hour": 200}, "handle_time": {"dist": "exponential", "mean": 180},
+                      "patience": {"dist": "exponential", "mean": 120}, "service_level": {"seconds": 20, "target": 0.8}},
+            "vip": {"arrivals": {"volumes": [0, 0, 20, 0]}, "handle_time": {"dist": "exponential", "mean": 300},
+                    "patience": {"dist": "exponential", "mean": 120}, "service_level": {"seconds": 20, "target": 0.8}},
+        },
+        "agent_pools": {
+            "team": {"skills": ["calls"], "agents": 10},
+            "vip_desk": {"skills": ["vip"], "agents": 3, "shrinkage": {"mean": 0.3, "sd": 0.45}},
+        },
+    }
+    sc = scenario_from_dict(raw)
+    res = staff(sc)
+    assert [(u["interval_start"], u["name"]) for u in res.isa.unrescued] == [("09:00", "vip")]
+    reason = res.isa.unrescued[0]["reason"]
+    assert "do not help" in reason and "service_level" in reason, reason
+    cap = 3 * max(res.plans["erlang_a"]["vip_desk"]) + 10
+    assert res.plans["simulated"]["vip_desk"][2] < cap  # stopped for lack of progress, not at the cap
+    assert res.isa.iterations < 15
+    assert not res.targets_met
+    ev = res.evaluations["simulated"]
+    assert ev.type_ok["calls"].all()  # the rest of the day is still staffed to target
+    assert ev.means["vip"]["service_level"][2] < 0.7
 
 
 def test_targets_from_the_command_line(mmn_short):

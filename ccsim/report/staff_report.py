@@ -19,7 +19,8 @@ def _summary(res: StaffResult) -> list[str]:
     if res.targets_met:
         lines.append(
             f"<span class='good'>The simulated plan meets every target in every interval</span> "
-            f"(one-sided confidence {res.confidence:.0%}, {res.replications} replications): {sim:,.1f} agent-hours."
+            f"(one-sided confidence {res.confidence:.0%}, {res.replications} replications): {sim:,.1f} agent-hours. "
+            f"Its promise: on new days at least {res.promised_share:.0%} of the intervals do not fall significantly short."
         )
     else:
         lines.append(f"<span class='bad'>The simulated plan does not meet every target</span>: {sim:,.1f} agent-hours; see the intervals given up below.")
