@@ -56,10 +56,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-#: Minutes after midnight of an HH:MM clock time (``ClockTime`` fields); ``shifts.py`` imports it by this name.
-_parse_clock = parse_clock
-
-
 class Horizon(Strict):
     """The simulated day: a start clock time and either a length in hours or an end clock time."""
 
