@@ -35,10 +35,6 @@ class Estimate:
         return None if self.hi is None or self.lo is None else (self.hi - self.lo) / 2
 
 
-def _clean(x: float) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
 def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
     """Mean and t-interval of per-replication values, ignoring replications where it is undefined
     (an interval with no answered contact has no ASA)."""
@@ -140,52 +136,35 @@ TYPE_METRICS: list[Metric] = [
 
 # --- behaviour metrics (issue 4, docs/behaviours.md) ---------------------------------------
 # Always computed, so the JSON and CSV keys do not depend on the scenario: zero (or null for a
-# ratio with nothing to divide) where a behaviour is off. Counters missing from older stats count 0.
-
-
-def _c(c: dict, key: str) -> np.ndarray:
-    return c[key] if key in c else np.zeros_like(c["offered"])
-
-
-def _bcount(key: str, description: str, unit: str = "contacts") -> Metric:
-    return Metric(key, unit, lambda c: _c(c, key), lambda c: _c(c, key).sum(-1), description)
-
-
-def _bratio(name: str, num: str, den: str, unit: str, description: str) -> Metric:
-    return Metric(
-        name,
-        unit,
-        lambda c: _div(_c(c, num), _c(c, den)),
-        lambda c: _div(_c(c, num).sum(-1), _c(c, den).sum(-1)),
-        description,
-    )
+# ratio with nothing to divide) where a behaviour is off. Every tally carries every behaviour
+# counter (model.behaviours.BEHAVIOUR_COUNTERS), so they are read like the core counters.
 
 
 BEHAVIOUR_METRICS: list[Metric] = [
-    _bcount("first_attempts", "offered contacts that were a customer's first attempt"),
-    _bcount("redials", "offered contacts that repeat an abandoned, balked or broken-promise attempt"),
-    _bcount("over_tolerance", "answered after the customer's tolerance: answered but unhappy"),
-    _bratio("over_tolerance_rate", "over_tolerance", "answered", "share", "over_tolerance over answered"),
-    _bcount("transfers", "served contacts transferred out of this type"),
-    _bcount("transfers_in", "offered contacts that arrived by transfer"),
-    _bcount("reexplain_seconds", "total re-explaining time cold transfers added to handle times here", "seconds"),
-    _bcount("balked", "callers who hung up on hearing an announcement (also counted abandoned)"),
-    _bcount("callbacks_offered", "callers offered a callback"),
-    _bcount("callbacks_accepted", "callers who accepted a callback and left the live queue"),
-    _bcount("callbacks_kept", "callbacks made (counted answered, with their live-queue wait)"),
-    _bcount("callbacks_broken", "promised callbacks never made (also counted abandoned)"),
-    _bratio("callback_wait_seconds", "callback_wait_sum", "callbacks_kept", "seconds", "mean time from accepting a callback to being called"),
-    _bcount("bot_contained", "contacts resolved by self-service (never offered to an agent)"),
-    _bcount("bot_dead_ends", "contacts that could not reach a human from self-service"),
-    _bcount("channel_hops", "offered contacts that came back through this type after a bot dead end"),
-    _bcount("customers", "people: counted once, at their first contact's type and interval", "customers"),
-    _bcount("customers_answered", "customers whose journey ended served", "customers"),
-    _bcount("customers_abandoned", "customers who gave up for good", "customers"),
-    _bcount("customers_unresolved", "customers left unresolved (bot dead end, broken promise)", "customers"),
-    _bcount("customers_self_served", "customers resolved by self-service", "customers"),
-    _bcount("multi_agent_customers", "customers who met more than one agent", "customers"),
-    _bratio("customer_service_level", "customers_within_sl", "customers", "share", "customers who reached an agent within T of their first arrival, over customers"),
-    _bratio("customer_abandon_rate", "customers_abandoned", "customers", "share", "customers who gave up for good, over customers"),
+    _count("first_attempts", "offered contacts that were a customer's first attempt"),
+    _count("redials", "offered contacts that repeat an abandoned, balked or broken-promise attempt"),
+    _count("over_tolerance", "answered after the customer's tolerance: answered but unhappy"),
+    _ratio("over_tolerance_rate", "over_tolerance", "answered", "share", "over_tolerance over answered"),
+    _count("transfers", "served contacts transferred out of this type"),
+    _count("transfers_in", "offered contacts that arrived by transfer"),
+    _count("reexplain_seconds", "total re-explaining time cold transfers added to handle times here", "seconds"),
+    _count("balked", "callers who hung up on hearing an announcement (also counted abandoned)"),
+    _count("callbacks_offered", "callers offered a callback"),
+    _count("callbacks_accepted", "callers who accepted a callback and left the live queue"),
+    _count("callbacks_kept", "callbacks made (counted answered, with their live-queue wait)"),
+    _count("callbacks_broken", "promised callbacks never made (also counted abandoned)"),
+    _ratio("callback_wait_seconds", "callback_wait_sum", "callbacks_kept", "seconds", "mean time from accepting a callback to being called"),
+    _count("bot_contained", "contacts resolved by self-service (never offered to an agent)"),
+    _count("bot_dead_ends", "contacts that could not reach a human from self-service"),
+    _count("channel_hops", "offered contacts that came back through this type after a bot dead end"),
+    _count("customers", "people: counted once, at their first contact's type and interval", "customers"),
+    _count("customers_answered", "customers whose journey ended served", "customers"),
+    _count("customers_abandoned", "customers who gave up for good", "customers"),
+    _count("customers_unresolved", "customers left unresolved (bot dead end, broken promise)", "customers"),
+    _count("customers_self_served", "customers resolved by self-service", "customers"),
+    _count("multi_agent_customers", "customers who met more than one agent", "customers"),
+    _ratio("customer_service_level", "customers_within_sl", "customers", "share", "customers who reached an agent within T of their first arrival, over customers"),
+    _ratio("customer_abandon_rate", "customers_abandoned", "customers", "share", "customers who gave up for good, over customers"),
 ]
 TYPE_METRICS += BEHAVIOUR_METRICS
 

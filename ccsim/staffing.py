@@ -40,7 +40,6 @@ from .model.tally import ReplicationStats
 from .scenario import AgentPool, Scenario, ScenarioError, ServiceLevel, Targets, TypeTargets
 
 Plan = dict[str, list[int]]  # pool -> agents per interval
-PLAN_NAMES = ("erlang_c", "erlang_a", "simulated")
 PLAN_LABELS = {"erlang_c": "Erlang C (naive SIPP)", "erlang_a": "Erlang A (SIPP + patience)", "simulated": "simulation (ISA)", "shifts": "shift plan"}
 
 

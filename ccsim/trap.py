@@ -17,7 +17,6 @@ C) is what time-variation and queues carried over between intervals cost.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable

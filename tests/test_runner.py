@@ -169,7 +169,8 @@ def test_cli_workers_and_scheduler_give_the_same_json(cli, cluster):
 def test_ctrl_c_on_the_cli_writes_partial_results(tmp_path):
     """A real SIGINT to the process group, as a terminal sends it, while a process pool runs."""
     sc = tmp_path / "many.yaml"
-    sc.write_text(json.dumps(reference(horizon={"hours": 2, "interval_minutes": 30}, replications=3000)))
+    # far more work than the test waits for, so the SIGINT always lands mid-run however fast the engine
+    sc.write_text(json.dumps(reference(horizon={"hours": 2, "interval_minutes": 30}, replications=30000)))
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "run", str(sc), "--workers", "2", "--out", str(out), "--json"],
@@ -180,7 +181,7 @@ def test_ctrl_c_on_the_cli_writes_partial_results(tmp_path):
     while time.monotonic() < deadline:
         try:
             workers = psutil.Process(proc.pid).children()
-            if len(workers) == 2 and sum(w.cpu_times().user for w in workers) > 1.0:
+            if len(workers) >= 2 and sum(w.cpu_times().user for w in workers) > 1.0:
                 break
         except psutil.NoSuchProcess:
             break
@@ -190,6 +191,6 @@ def test_ctrl_c_on_the_cli_writes_partial_results(tmp_path):
     assert proc.returncode == 130, stderr
     written = json.loads((out / "summary.json").read_text())
     assert written["partial"] is True
-    assert 1 <= written["replications"] < 3000
+    assert 1 <= written["replications"] < 30000
     assert json.loads(stdout)["replications"] == written["replications"]
     assert (out / "report.html").stat().st_size > 0 and (out / "intervals.csv").stat().st_size > 0
