@@ -89,6 +89,17 @@ class Pool:
         self.staffing = staffing
 
 
+def longest_idle_pool(pools: list[Pool]) -> Pool | None:
+    """Among pools with an idle agent, the one whose next free agent has been idle longest."""
+    if len(pools) == 1:  # one eligible pool, the common case: no idle times to compare
+        return pools[0] if pools[0].free else None
+    best = None
+    for pool in pools:
+        if pool.free and (best is None or pool.free[0].idle_since < best.free[0].idle_since):
+            best = pool
+    return best
+
+
 class Engine:
     """One replication of one scenario: build with a scenario and a replication index, call ``run``."""
 
@@ -207,19 +218,10 @@ class Engine:
     def offer(self, contact: Contact) -> None:
         """A contact wants an agent now: the longest-idle eligible agent takes it, or it queues."""
         pools = self.pools_for[contact.kind]
-        if len(pools) == 1:  # one eligible pool, the common case: no idle times to compare
-            free = pools[0].free
-            if free:
-                self._start(free.popleft(), contact)
-                return
-        else:
-            best = None
-            for pool in pools:
-                if pool.free and (best is None or pool.free[0].idle_since < best.free[0].idle_since):
-                    best = pool
-            if best is not None:
-                self._start(best.free.popleft(), contact)
-                return
+        best = longest_idle_pool(pools)
+        if best is not None:
+            self._start(best.free.popleft(), contact)
+            return
         self._enqueue(contact)
 
     def _enqueue(self, contact: Contact) -> None:

@@ -82,7 +82,7 @@ def _expected_wait(e, k: int, mean_handle: float):
 
 
 def _install_door(e, k: int, name: str, ct, qi: int | None) -> None:
-    from ..engine import WAITING, _Wake
+    from ..engine import WAITING, _Wake, longest_idle_pool
 
     sc, env = e.scenario, e.env
     C = e.tally.type_counters
@@ -123,10 +123,7 @@ def _install_door(e, k: int, name: str, ct, qi: int | None) -> None:
 
         def due(contact) -> None:
             """A kept callback becomes due: a free agent calls now, or it waits in the callback queue."""
-            best = None
-            for pool in pools:
-                if pool.free and (best is None or pool.free[0].idle_since < best.free[0].idle_since):
-                    best = pool
+            best = longest_idle_pool(pools)
             if best is not None:
                 e._start(best.free.popleft(), contact)
                 return
