@@ -52,15 +52,26 @@ def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
 
 def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> list[Estimate]:
     """``estimate`` for each column of a (replications, k) array, vectorised: a long horizon has
-    thousands of columns, and one t quantile per column would dominate the summary."""
+    thousands of columns, and a Python loop with one t quantile per column would dominate the
+    summary. Non-finite values (an undefined ASA) are left out column by column, as in ``estimate``."""
     v = np.asarray(values, float)
     finite = np.isfinite(v)
     n = finite.sum(axis=0)
-    if finite.all() and v.shape[0] > 1:
-        mean = v.mean(axis=0)
-        half = sps.t.ppf(0.5 + confidence / 2, v.shape[0] - 1) * v.std(axis=0, ddof=1) / math.sqrt(v.shape[0])
-        return [Estimate(float(m), float(m - h), float(m + h), int(k)) for m, h, k in zip(mean, half, n)]
-    return [estimate(v[:, j], confidence) for j in range(v.shape[1])]
+    filled = np.where(finite, v, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = filled.sum(axis=0) / n
+        dev = np.where(finite, v - mean, 0.0)
+        var = (dev * dev).sum(axis=0) / (n - 1)
+        half = sps.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
+    out = []
+    for m, h, k in zip(mean.tolist(), half.tolist(), n.tolist()):
+        if k == 0:
+            out.append(Estimate(None, None, None, 0))
+        elif k == 1:
+            out.append(Estimate(m, None, None, 1))
+        else:
+            out.append(Estimate(m, m - h, m + h, k))
+    return out
 
 
 def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:

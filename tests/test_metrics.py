@@ -1,0 +1,30 @@
+"""Confidence intervals: the vectorised per-interval path agrees with the one-column definition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from ccsim.metrics import estimate, estimate_columns
+
+
+def test_estimate_is_the_student_t_interval():
+    v = np.array([0.8, 0.9, 0.85, 0.7])
+    e = estimate(v)
+    half = stats.t.ppf(0.975, 3) * v.std(ddof=1) / 2
+    assert e.mean == pytest.approx(0.8125) and e.lo == pytest.approx(0.8125 - half) and e.hi == pytest.approx(0.8125 + half)
+    assert estimate(np.array([3.0])).lo is None  # one replication: no interval
+    assert estimate(np.array([np.nan, np.nan])).mean is None  # undefined everywhere
+
+
+@pytest.mark.parametrize("replications", [1, 2, 7])
+def test_columns_match_one_column_estimates(replications):
+    rng = np.random.default_rng(replications)
+    v = rng.normal(10, 3, size=(replications, 40))
+    v[0, 5] = np.nan  # an interval where one replication had nobody answered
+    v[:, 9] = np.inf  # ... and one where none had
+    for col, one in zip(estimate_columns(v), (estimate(v[:, j]) for j in range(40))):
+        assert col.n == one.n
+        for a, b in ((col.mean, one.mean), (col.lo, one.lo), (col.hi, one.hi)):
+            assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12)
