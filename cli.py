@@ -314,8 +314,8 @@ def compare(
     for path in scenarios:
         try:
             sc = ccsim.load_scenario(path)
-        except ScenarioError as exc:
-            problems += exc.problems
+        except ScenarioError as exc:  # several files: say which one each problem is in
+            problems += [p if p.startswith(str(path)) else f"{path}: {p}" for p in exc.problems]
             continue
         if len(scenarios) == 1 and sc.variants:
             plans += plans_from_scenario(sc, str(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import reference
+from conftest import REPO, reference
 
 
 def _set(d: dict, path: str, value):
@@ -113,3 +113,11 @@ def test_the_brief_s_malformed_file_gives_no_traceback(cli, tmp_path):
     res = cli("run", scenario)
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "error: contact_types -> phone -> handle_time -> mean: must be > 0" in res.output
+
+
+def test_compare_names_the_file_each_problem_is_in(cli, tmp_path):
+    bad = tmp_path / "plan_b.yaml"
+    bad.write_text("name: b\n")
+    res = cli("compare", REPO / "scenarios" / "default.yaml", bad)
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"error: {bad}: horizon: required" in res.output
