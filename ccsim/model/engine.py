@@ -123,6 +123,7 @@ class Engine:
         self._within_sl, self._short_abandoned = counters["within_sl"], counters["short_abandoned"]
         self._wait_answered, self._wait_all = counters["wait_answered_sum"], counters["wait_all_sum"]
         self._queue_area, self._max_queue = counters["queue_area"], counters["max_queue"]
+        self._answered_at_once = counters["answered_at_once"]
         self._busy_area, self._staffed_area = self.tally.pool_levels["busy_area"], self.tally.pool_levels["staffed_area"]
         self.slot = 0
         seed = sc.seed
@@ -280,9 +281,9 @@ class Engine:
             if wait <= self.sl_seconds[kind]:
                 self._within_sl[kind][slot] += 1
             self.tally.record_wait(kind, slot, wait)
-        else:  # answered at once, the common case: no sums to add, the zero-wait bin
+        else:  # answered at once, the common case: no sums to add, no histogram bin to find
             self._within_sl[kind][slot] += 1
-            self.tally.record_no_wait(kind, slot)
+            self._answered_at_once[kind][slot] += 1
         pool = agent.pool
         dt = now - pool.t_last  # _pool_level inlined: it runs twice per contact
         if dt:

@@ -48,6 +48,7 @@ TYPE_COUNTERS = (
     "wait_all_sum",
     "queue_area",
     "max_queue",
+    "answered_at_once",  # answered with zero wait: the histogram's zero bin, filled in at freeze
 )
 POOL_LEVELS = ("busy_area", "staffed_area")
 
@@ -73,14 +74,6 @@ class Tally:
             hist = row[slot] = [0] * N_BINS
         hist[bisect_right(WAIT_EDGES, wait)] += 1
 
-    def record_no_wait(self, kind: int, slot: int) -> None:
-        """``record_wait(kind, slot, 0.0)`` without the bisection: most contacts wait not at all."""
-        row = self.wait_hist[kind]
-        hist = row[slot]
-        if hist is None:
-            hist = row[slot] = [0] * N_BINS
-        hist[ZERO_BIN] += 1
-
     def freeze(self) -> "ReplicationStats":
         """Arrays over the horizon's intervals only (warm-up and drain slots dropped)."""
         horizon = slice(1, self.n_slots - 1)
@@ -92,6 +85,7 @@ class Tally:
             for s, h in enumerate(row[horizon]):
                 if h is not None:
                     hist[k, s] = h
+        hist[:, :, ZERO_BIN] += counters["answered_at_once"].astype(np.int64)
         return ReplicationStats(counters=counters, pool_levels=levels, wait_hist=hist)
 
 
