@@ -201,7 +201,7 @@ def _per_replication(sc: Scenario, result: SimulationResult) -> dict[tuple[str, 
 
     add("contact_type", sc.type_names, TYPE_METRICS, types)
     add("pool", sc.pool_names, POOL_METRICS, pools)
-    hours = pools["staffed_area"].sum(1) / 3600.0  # (R, I): agent hours present, all pools
+    hours = pools["agents_area"].sum(1) / 3600.0  # (R, I): hours of people present (not chat seats), all pools
     out[("center", "all", "agent_hours")] = (hours.sum(-1), hours)
     if sc.costs is not None:
         abandoned = types["abandoned"].sum(1)

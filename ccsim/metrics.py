@@ -180,35 +180,27 @@ BEHAVIOUR_METRICS: list[Metric] = [
 TYPE_METRICS += BEHAVIOUR_METRICS
 
 
-def _agents_area(c: dict) -> np.ndarray:
-    return c["agents_area"] if "agents_area" in c else c["staffed_area"]
-
-
-def _scheduled_area(c: dict) -> np.ndarray:
-    return c["scheduled_area"] if "scheduled_area" in c else _agents_area(c)
-
-
 POOL_METRICS: list[Metric] = [
     _ratio("occupancy", "busy_area", "staffed_area", "share", "busy agent time over staffed agent time (chat: busy seats over seats)"),
     Metric(
         "agents",
         "agents",
-        lambda c: _agents_area(c) / c["interval_s"],
-        lambda c: _agents_area(c).sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
+        lambda c: c["agents_area"] / c["interval_s"],
+        lambda c: c["agents_area"].sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
         "mean agents present (staffed)",
     ),
     Metric(
         "agents_scheduled",
         "agents",
-        lambda c: _scheduled_area(c) / c["interval_s"],
-        lambda c: _scheduled_area(c).sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
+        lambda c: c["scheduled_area"] / c["interval_s"],
+        lambda c: c["scheduled_area"].sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
         "mean agents on the plan (per-interval counts or shifts), before shrinkage",
     ),
     Metric(
         "shrinkage",
         "share",
-        lambda c: 1 - _div(_agents_area(c), _scheduled_area(c)),
-        lambda c: 1 - _div(_agents_area(c).sum(-1), _scheduled_area(c).sum(-1)),
+        lambda c: 1 - _div(c["agents_area"], c["scheduled_area"]),
+        lambda c: 1 - _div(c["agents_area"].sum(-1), c["scheduled_area"].sum(-1)),
         "share of scheduled agent time not present (1 - agents / agents_scheduled)",
     ),
 ]

@@ -17,6 +17,7 @@ import yaml
 import ccsim
 from ccsim.compare import SENSE, ComparisonError, interval_runs, plans_from_scenario
 from ccsim.scenario import ScenarioError, scenario_from_dict
+from conftest import REPO
 
 #: A small, busy day: 4 h in 30-min intervals, a peak in the middle, impatient callers.
 SMALL = {
@@ -245,3 +246,13 @@ def test_plans_keep_their_colour_in_every_chart(base_vs_more):
             assert named["more − small day"] == colour(1)
             continue
         assert named["small day"] == colour(0) and named["more"] == colour(1), (slug, named)
+
+
+def test_agent_hours_count_people_not_chat_seats():
+    """Holding three chats at once changes what an agent does, not how many hours they are paid."""
+    sc = ccsim.load_scenario(REPO / "scenarios" / "multichannel.yaml")
+    cmp = ccsim.compare(plans_from_scenario(sc), replications=2)
+    one = cmp.day("one_chat_at_a_time", "agent_hours").mean
+    three = cmp.day("three_chats", "agent_hours").mean
+    assert one == pytest.approx(three, rel=1e-9)
+    assert cmp.day("double_email_five_more", "agent_hours").mean > one + 40  # five more people for ~10 h
