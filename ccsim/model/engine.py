@@ -109,6 +109,7 @@ class Engine:
         self.records: list[tuple] | None = [] if records else None
         self.replication = replication
         self.env = simpy.Environment()
+        self.schedule = self.env.schedule  # bound once: two or three events per contact go through it
         hz = sc.horizon
         self.n = hz.n_intervals
         self.interval_s = hz.interval_s
@@ -198,8 +199,7 @@ class Engine:
 
     def _on_arrival(self, event: _Wake) -> None:
         kind = event.target
-        env = self.env
-        now = env._now
+        now = self.env._now
         patience_draw = self.patience_draw[kind]
         slot = self.slot
         contact = Contact(kind, now, slot, self.handle_draw[kind](), patience_draw() if patience_draw else INF)
@@ -212,7 +212,7 @@ class Engine:
         nxt = next(self.arrival_iters[kind], None)
         if nxt is not None:
             event.callbacks = self._cb_arrival
-            env.schedule(event, NORMAL, nxt - now)
+            self.schedule(event, NORMAL, nxt - now)
 
     # --- routing --------------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ class Engine:
         self.queues[kind].append(contact)
         if contact.patience < INF:
             contact.callbacks = self._cb_abandon
-            self.env.schedule(contact, NORMAL, contact.patience)
+            self.schedule(contact, NORMAL, contact.patience)
 
     def _queue_level(self, kind: int, now: float, delta: int) -> None:
         """Time-weighted queue length and the interval maximum; called on every change."""
@@ -268,8 +268,7 @@ class Engine:
             self.records.append((kind, contact.arrived, None, now, None))
 
     def _start(self, agent: Agent, contact: Contact) -> None:
-        env = self.env
-        now = env._now
+        now = self.env._now
         contact.state = SERVED
         contact.answered = now
         kind, slot = contact.kind, contact.slot
@@ -293,7 +292,7 @@ class Engine:
         pool.busy += 1
         agent.contact = contact
         agent.callbacks = self._cb_end
-        env.schedule(agent, NORMAL, contact.handle)
+        self.schedule(agent, NORMAL, contact.handle)
 
     def _pool_level(self, pool: Pool, now: float) -> None:
         """Integrate busy and staffed agents up to now; call before either changes."""
