@@ -15,6 +15,7 @@ answered or abandoned contact left in a queue is skipped when it reaches the hea
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 
@@ -29,6 +30,7 @@ from .tally import ReplicationStats, Tally
 
 WAITING, SERVED, ABANDONED, DONE = 0, 1, 2, 3
 INF = float("inf")
+_never_abandons = itertools.repeat(INF).__next__  # the patience draw of a type without patience
 
 
 class _Wake:
@@ -173,6 +175,12 @@ class Engine:
         # Behaviours switched on in the scenario rebind the hooks above and below (the plain
         # M/M/n+M path runs none of their code): _on_arrival, _abandon, _start, _on_service_end.
         self.behaviours = install_behaviours(self)
+        # What an arrival of each type needs, gathered once (after behaviours may have wrapped the
+        # draws): one list index per arrival instead of five.
+        self.arrival_kit = [
+            (self.handle_draw[k], self.patience_draw[k] or _never_abandons, self._offered[k], self.only_pool_free[k], self.arrival_iters[k])
+            for k in range(self.n_types)
+        ]
 
         # Shared callback tuples: SimPy iterates an event's callbacks and then drops the reference,
         # so one immutable tuple per handler serves every event of that kind without allocation.
@@ -199,17 +207,16 @@ class Engine:
 
     def _on_arrival(self, event: _Wake) -> None:
         kind = event.target
+        handle_draw, patience_draw, offered, free, arrivals = self.arrival_kit[kind]
         now = self.env._now
-        patience_draw = self.patience_draw[kind]
         slot = self.slot
-        contact = Contact(kind, now, slot, self.handle_draw[kind](), patience_draw() if patience_draw else INF)
-        self._offered[kind][slot] += 1
-        free = self.only_pool_free[kind]
+        contact = Contact(kind, now, slot, handle_draw(), patience_draw())
+        offered[slot] += 1
         if free:  # offer()'s common case inlined: one eligible pool with an idle agent
             self._start(free.popleft(), contact)
         else:
             self.offer(contact)
-        nxt = next(self.arrival_iters[kind], None)
+        nxt = next(arrivals, None)
         if nxt is not None:
             event.callbacks = self._cb_arrival
             self.schedule(event, NORMAL, nxt - now)
