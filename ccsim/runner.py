@@ -134,8 +134,8 @@ def run_chunk(scenario: Scenario, replications: list[int], records: bool = False
 
 
 def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which stops them; a worker interrupted mid-task
-    would otherwise report a KeyboardInterrupt as its result or break the pool."""
+    """Pool workers leave Ctrl-C to the parent, which cancels what is queued; a worker interrupted
+    mid-task would otherwise report a KeyboardInterrupt as its result or break the pool."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -212,27 +212,13 @@ def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int
                 state.report(n)
     except BaseException:
         stopped = True
-        _stop_pool(pool)
         raise
     finally:
+        # On Ctrl-C: cancel the queued tasks and let the running ones end (workers ignore SIGINT).
+        # Terminating workers instead can leave half a result in the pool's pipe, on which the
+        # executor's manager thread then blocks forever and the process hangs at exit; a running
+        # task is one replication or ~0.25 s of tiny ones, so waiting is short.
         pool.shutdown(wait=True, cancel_futures=stopped)
-
-
-def _stop_pool(pool: Any) -> None:
-    """Cancel queued tasks and end the workers now rather than after their current replication."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in processes:
-        proc.terminate()
-    for proc in processes:  # reap them, so none outlives the run
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
 
 
 def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, size: int, records: bool) -> int:

@@ -15,6 +15,7 @@ answered or abandoned contact left in a queue is skipped when it reaches the hea
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 from collections import deque
@@ -77,7 +78,7 @@ class Agent:
 class Pool:
     """Agents with the same skills; ``free`` is ordered by idle time, longest idle first."""
 
-    __slots__ = ("index", "name", "free", "staffed", "busy", "pending_leave", "t_last", "skill_groups", "staffing")
+    __slots__ = ("index", "name", "free", "staffed", "busy", "pending_leave", "t_last", "skill_groups", "staffing", "busy_row", "staffed_row")
 
     def __init__(self, index: int, name: str, skill_groups: list[list[int]], staffing: list[int]):
         self.index = index
@@ -89,6 +90,8 @@ class Pool:
         self.t_last = 0.0
         self.skill_groups = skill_groups  # contact-type indices grouped by skill level, best first
         self.staffing = staffing
+        self.busy_row: list[float] = []  # this pool's per-slot busy and staffed agent-seconds (Tally lists)
+        self.staffed_row: list[float] = []
 
 
 def longest_idle_pool(pools: list[Pool]) -> Pool | None:
@@ -127,7 +130,6 @@ class Engine:
         self._wait_answered, self._wait_all = counters["wait_answered_sum"], counters["wait_all_sum"]
         self._queue_area, self._max_queue = counters["queue_area"], counters["max_queue"]
         self._answered_at_once = counters["answered_at_once"]
-        self._busy_area, self._staffed_area = self.tally.pool_levels["busy_area"], self.tally.pool_levels["staffed_area"]
         self.slot = 0
         seed = sc.seed
 
@@ -162,6 +164,7 @@ class Engine:
         self.pools_for: list[list[Pool]] = [[] for _ in names]
         for p, (pname, pool_cfg) in enumerate(sc.agent_pools.items()):
             pool = Pool(p, pname, routing_groups(sc, pool_cfg, index), pool_cfg.staffing(self.n, hz))
+            pool.busy_row, pool.staffed_row = self.tally.pool_levels["busy_area"][p], self.tally.pool_levels["staffed_area"][p]
             self.pools.append(pool)
             for s in pool_cfg.skill_levels:
                 self.pools_for[index[s]].append(pool)
@@ -287,14 +290,13 @@ class Engine:
             if wait <= self.sl_seconds[kind]:
                 self._within_sl[kind][slot] += 1
             self.tally.record_wait(kind, slot, wait)
-        else:  # answered at once, the common case: no sums to add, no histogram bin to find
-            self._within_sl[kind][slot] += 1
+        else:  # answered at once, the common case: one count (Tally.freeze adds it to within_sl and the histogram)
             self._answered_at_once[kind][slot] += 1
         pool = agent.pool
         dt = now - pool.t_last  # _pool_level inlined: it runs twice per contact
         if dt:
-            self._busy_area[pool.index][self.slot] += pool.busy * dt
-            self._staffed_area[pool.index][self.slot] += pool.staffed * dt
+            pool.busy_row[self.slot] += pool.busy * dt
+            pool.staffed_row[self.slot] += pool.staffed * dt
             pool.t_last = now
         pool.busy += 1
         agent.contact = contact
@@ -305,8 +307,8 @@ class Engine:
         """Integrate busy and staffed agents up to now; call before either changes."""
         dt = now - pool.t_last
         if dt:
-            self._busy_area[pool.index][self.slot] += pool.busy * dt
-            self._staffed_area[pool.index][self.slot] += pool.staffed * dt
+            pool.busy_row[self.slot] += pool.busy * dt
+            pool.staffed_row[self.slot] += pool.staffed * dt
             pool.t_last = now
 
     def _on_service_end(self, agent: Agent) -> None:
@@ -314,8 +316,8 @@ class Engine:
         now = self.env._now
         dt = now - pool.t_last  # _pool_level inlined, as in _start
         if dt:
-            self._busy_area[pool.index][self.slot] += pool.busy * dt
-            self._staffed_area[pool.index][self.slot] += pool.staffed * dt
+            pool.busy_row[self.slot] += pool.busy * dt
+            pool.staffed_row[self.slot] += pool.staffed * dt
             pool.t_last = now
         pool.busy -= 1
         if self.records is not None:
@@ -330,12 +332,12 @@ class Engine:
 
     def _next_work(self, agent: Agent, now: float) -> None:
         """A free agent takes the oldest contact of its best skill level with someone waiting."""
-        queues = self.queues
+        queues, waiting = self.queues, self.waiting
         # groups hold queue indices: a contact type's own queue, or a callback queue (behaviours)
         for group in agent.pool.skill_groups:
             best = None
             for qi in group:
-                if self.waiting[qi]:
+                if waiting[qi]:
                     q = queues[qi]
                     while q[0].state != WAITING:  # lazily drop answered/abandoned entries
                         q.popleft()
@@ -410,7 +412,16 @@ class Engine:
                 event = _Wake(kind)
                 event.callbacks = self._cb_arrival
                 env.schedule(event, NORMAL, first)
-        env.run()
+        # The cyclic garbage collector would scan the young contact objects every few hundred
+        # allocations; contacts form no reference cycles (refcounting frees them), so it is
+        # paused for the run: ~5% faster, and the memory tests show no growth.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            env.run()
+        finally:
+            if collecting:
+                gc.enable()
         self._strand_remaining()
         stats = self.tally.freeze()
         for finish in self.finishers:

@@ -48,7 +48,7 @@ TYPE_COUNTERS = (
     "wait_all_sum",
     "queue_area",
     "max_queue",
-    "answered_at_once",  # answered with zero wait: the histogram's zero bin, filled in at freeze
+    "answered_at_once",  # answered with zero wait: added to the histogram's zero bin and to within_sl at freeze
 )
 POOL_LEVELS = ("busy_area", "staffed_area")
 
@@ -85,7 +85,9 @@ class Tally:
             for s, h in enumerate(row[horizon]):
                 if h is not None:
                     hist[k, s] = h
-        hist[:, :, ZERO_BIN] += counters["answered_at_once"].astype(np.int64)
+        at_once = counters["answered_at_once"]
+        hist[:, :, ZERO_BIN] += at_once.astype(np.int64)
+        counters["within_sl"] += at_once  # a zero wait is within any threshold T >= 0
         return ReplicationStats(counters=counters, pool_levels=levels, wait_hist=hist)
 
 
