@@ -40,6 +40,7 @@ ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundl
 # staff and trap also take --scheduler.
 WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: 1 for tiny runs, else every core).")
 # No square brackets in help texts: the terminal help reads them as markup and drops them.
+JsonOpt = typer.Option(False, "--json", help="Print only the JSON to stdout.")
 SchedulerOpt = typer.Option(
     None, "--scheduler", envvar="CCSIM_DASK_SCHEDULER", help="Run on a Dask cluster at this address, e.g. tcp://host:8786 (needs the dask extra, docs/scale.md)."
 )
@@ -436,6 +437,23 @@ def print_calibration_summary(cal, console: Console) -> None:
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
+def load_with_targets(scenario: Optional[Path], target: Optional[list[str]], out_dir: Optional[Path]) -> Scenario:
+    """The scenario with ``--target`` overrides applied (staff and trap); bad input exits 2."""
+    from ccsim.staffing import apply_targets
+
+    sc = load(scenario)
+    check_out_dir(out_dir)
+    try:
+        return apply_targets(sc, target or [])
+    except ScenarioError as exc:
+        fail(exc.problems)
+
+
+def search_log(as_json: bool):
+    """Progress lines of a staffing search on stderr, silent when stdout carries JSON."""
+    return None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
+
+
 @app.command()
 def staff(
     scenario: Optional[Path] = ScenarioArg,
@@ -444,29 +462,27 @@ def staff(
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications per simulated plan (default: the scenario's)."),
     confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence (a share, e.g. 0.8) with which every interval must meet its targets."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv and staff_report.html here."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
+    as_json: bool = JsonOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
-    from ccsim.staffing import PLAN_LABELS, apply_targets
+    from ccsim.staffing import PLAN_LABELS
     from ccsim.staffing import staff as staff_plan
 
-    sc = load(scenario)
-    check_out_dir(out_dir)
+    sc = load_with_targets(scenario, target, out_dir)
     rules = None
-    try:
-        sc = apply_targets(sc, target or [])
-        if shifts_file is not None:
-            from ccsim.shifts import load_shift_rules, rules_problems
+    if shifts_file is not None:
+        from ccsim.shifts import load_shift_rules, rules_problems
 
+        try:
             rules = load_shift_rules(shifts_file)
-            bad = rules_problems(rules, sc.pool_names, f"{shifts_file}: shifts")
-            if bad:
-                fail(bad)
-    except ScenarioError as exc:
-        fail(exc.problems)
-    log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
+        except ScenarioError as exc:
+            fail(exc.problems)
+        bad = rules_problems(rules, sc.pool_names, f"{shifts_file}: shifts")
+        if bad:
+            fail(bad)
+    log = search_log(as_json)
     with interruptible("interrupted; nothing written"):
         res = staff_plan(sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler)
     data = res.to_dict()
@@ -514,24 +530,18 @@ def trap(
     causes: bool = typer.Option(True, "--causes/--no-causes", help="Decompose the gap by cause (one simulation-based staffing per reality)."),
     target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target, as in ccsim staff. Repeatable."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write trap.json and trap_report.html here."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
+    as_json: bool = JsonOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
 ) -> None:
     """The understaffing-trap explorer: sweep staffing around the naive plan, mark the cliff, explain the gap."""
-    from ccsim.staffing import apply_targets
     from ccsim.trap import explore
 
-    sc = load(scenario)
-    check_out_dir(out_dir)
     if scale_to <= scale_from:
         fail([f"--to ({scale_to:g}) must be above --from ({scale_from:g})"])
-    try:
-        sc = apply_targets(sc, target or [])
-    except ScenarioError as exc:
-        fail(exc.problems)
+    sc = load_with_targets(scenario, target, out_dir)
     scales = tuple(round(scale_from + (scale_to - scale_from) * k / (points - 1), 4) for k in range(points))
-    log = None if as_json else (lambda m: err.print(m, markup=False, highlight=False))
+    log = search_log(as_json)
     with interruptible("interrupted; nothing written"):
         res = explore(sc, scales, replications, workers, causes=causes, log=log, scheduler=scheduler)
     data = res.to_dict()
@@ -579,7 +589,7 @@ def erlang_command(
     shrinkage: float = typer.Option(0.0, "--shrinkage", min=0, max=0.99, help="Share of paid time agents are unavailable; scheduled = required / (1 - shrinkage)."),
     max_occupancy: Optional[float] = typer.Option(None, "--max-occupancy", min=1e-9, max=1, help="Solve: occupancy at most this share."),
     csv_path: Optional[Path] = typer.Option(None, "--csv", help="With a scenario: also write the SIPP table to this CSV file."),
-    as_json: bool = typer.Option(False, "--json", help="Print only JSON to stdout."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """The Erlang calculator (B, C, A): measures for a staffing, or the fewest agents meeting a target."""
     from ccsim import erlang

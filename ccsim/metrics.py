@@ -109,6 +109,17 @@ def _ratio(name: str, num: str, den: str, unit: str, description: str) -> Metric
     )
 
 
+def _time_average(name: str, area: str, unit: str, description: str) -> Metric:
+    """A level averaged over time (queue length, agents present) from its integral ``area``."""
+    return Metric(
+        name,
+        unit,
+        lambda c: c[area] / c["interval_s"],
+        lambda c: c[area].sum(-1) / (c["interval_s"] * c[area].shape[-1]),
+        description,
+    )
+
+
 def _quantile(name: str, q: float, description: str) -> Metric:
     return Metric(
         name,
@@ -136,13 +147,7 @@ TYPE_METRICS: list[Metric] = [
         lambda c: c["max_queue"].max(-1),
         "longest queue seen",
     ),
-    Metric(
-        "mean_queue",
-        "contacts",
-        lambda c: c["queue_area"] / c["interval_s"],
-        lambda c: c["queue_area"].sum(-1) / (c["interval_s"] * c["queue_area"].shape[-1]),
-        "time-average number waiting",
-    ),
+    _time_average("mean_queue", "queue_area", "contacts", "time-average number waiting"),
 ]
 
 # --- behaviour metrics (issue 4, docs/behaviours.md) ---------------------------------------
@@ -182,20 +187,8 @@ TYPE_METRICS += BEHAVIOUR_METRICS
 
 POOL_METRICS: list[Metric] = [
     _ratio("occupancy", "busy_area", "staffed_area", "share", "busy agent time over staffed agent time (chat: busy seats over seats)"),
-    Metric(
-        "agents",
-        "agents",
-        lambda c: c["agents_area"] / c["interval_s"],
-        lambda c: c["agents_area"].sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
-        "mean agents present (staffed)",
-    ),
-    Metric(
-        "agents_scheduled",
-        "agents",
-        lambda c: c["scheduled_area"] / c["interval_s"],
-        lambda c: c["scheduled_area"].sum(-1) / (c["interval_s"] * c["staffed_area"].shape[-1]),
-        "mean agents on the plan (per-interval counts or shifts), before shrinkage",
-    ),
+    _time_average("agents", "agents_area", "agents", "mean agents present (staffed)"),
+    _time_average("agents_scheduled", "scheduled_area", "agents", "mean agents on the plan (per-interval counts or shifts), before shrinkage"),
     Metric(
         "shrinkage",
         "share",

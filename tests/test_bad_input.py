@@ -76,12 +76,17 @@ def test_several_problems_each_on_its_own_line(cli, tmp_path):
     assert len(errors) == 3, res.output  # unknown skill, unserved type, wrong list length
 
 
+def rejected(cli, path, text: str, *command: str) -> str:
+    """Write ``text`` to ``path``, run ``ccsim COMMAND path``: it must exit 2 without a traceback."""
+    path.write_text(text)
+    res = cli(*command, path)
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    return res.output
+
+
 def test_yaml_syntax_error_gives_the_line(cli, tmp_path):
-    scenario = tmp_path / "broken.yaml"
-    scenario.write_text("name: x\nhorizon: {hours: 8\ncontact_types:\n  calls: [\n")
-    res = cli("run", scenario)
-    assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "YAML syntax error at line" in res.output
+    output = rejected(cli, tmp_path / "broken.yaml", "name: x\nhorizon: {hours: 8\ncontact_types:\n  calls: [\n", "run")
+    assert "YAML syntax error at line" in output
 
 
 def test_missing_file(cli, tmp_path):
@@ -90,10 +95,7 @@ def test_missing_file(cli, tmp_path):
 
 
 def test_not_a_mapping(cli, tmp_path):
-    scenario = tmp_path / "list.yaml"
-    scenario.write_text("- a\n- b\n")
-    res = cli("validate", scenario)
-    assert res.exit_code == 2 and "must be a mapping" in res.output
+    assert "must be a mapping" in rejected(cli, tmp_path / "list.yaml", "- a\n- b\n", "validate")
 
 
 def test_missing_forecast_csv_column(cli, tmp_path):
@@ -108,11 +110,8 @@ def test_missing_forecast_csv_column(cli, tmp_path):
 
 
 def test_the_brief_s_malformed_file_gives_no_traceback(cli, tmp_path):
-    scenario = tmp_path / "broken.yaml"
-    scenario.write_text("name: broken\ncontact_types:\n  phone:\n    handle_time: {dist: exponential, mean: -5}\n")
-    res = cli("run", scenario)
-    assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "error: contact_types -> phone -> handle_time -> mean: must be > 0" in res.output
+    text = "name: broken\ncontact_types:\n  phone:\n    handle_time: {dist: exponential, mean: -5}\n"
+    assert "error: contact_types -> phone -> handle_time -> mean: must be > 0" in rejected(cli, tmp_path / "broken.yaml", text, "run")
 
 
 def test_compare_names_the_file_each_problem_is_in(cli, tmp_path):

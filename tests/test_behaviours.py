@@ -122,15 +122,23 @@ def test_one_minute_preset_as_tolerance():
 REDIAL = {"probability": 0.7, "delay": {"dist": "exponential", "mean": 300}, "max_attempts": 4}
 
 
+def _busy(d):
+    d["agent_pools"]["team"]["agents"] = 11
+
+
+def busy_with(**calls):
+    """An understaffed day (11 agents) whose calls get these behaviour keys."""
+
+    def edit(d):
+        _busy(d)
+        d["contact_types"]["calls"].update(calls)
+
+    return edit
+
+
 def test_redials_close_the_books_and_raise_load_and_abandonment():
-    under = lambda d: d["agent_pools"]["team"].update(agents=11)  # noqa: E731
-    plain = reps(scenario(under))
-
-    def with_redials(d):
-        under(d)
-        d["contact_types"]["calls"]["redial"] = REDIAL
-
-    redial = reps(scenario(with_redials))
+    plain = reps(scenario(_busy))
+    redial = reps(scenario(busy_with(redial=REDIAL)))
     assert_conservation(redial)
     # offered calls = first attempts + redials; customers end answered or abandoned for good
     assert total(redial, "offered") == total(redial, "first_attempts") + total(redial, "redials") > total(redial, "first_attempts")
@@ -205,17 +213,9 @@ def test_transfer_loops_are_capped():
 CALLBACK = {"offer_when_wait_exceeds": 30, "accept_probability": 0.6, "keep_rate": 1.0}
 
 
-def _busy(d):
-    d["agent_pools"]["team"]["agents"] = 11
-
-
 def test_callbacks_kept_promises_cut_abandonment():
     plain = reps(scenario(_busy))
-
-    def cb(d):
-        _busy(d)
-        d["contact_types"]["calls"]["callback"] = CALLBACK
-
+    cb = busy_with(callback=CALLBACK)
     stats = reps(scenario(cb))
     assert_conservation(stats)
     assert total(stats, "callbacks_offered") > total(stats, "callbacks_accepted") > 0
@@ -228,14 +228,7 @@ def test_callbacks_kept_promises_cut_abandonment():
 
 
 def test_broken_promises_come_back_angrier():
-    def cb(d):
-        _busy(d)
-        d["contact_types"]["calls"]["callback"] = {
-            **CALLBACK,
-            "keep_rate": 0.5,
-            "broken": {"delay": {"dist": "exponential", "mean": 600}, "patience_factor": 0.5},
-        }
-
+    cb = busy_with(callback={**CALLBACK, "keep_rate": 0.5, "broken": {"delay": {"dist": "exponential", "mean": 600}, "patience_factor": 0.5}})
     stats = reps(scenario(cb))
     assert_conservation(stats)
     broken, accepted = total(stats, "callbacks_broken"), total(stats, "callbacks_accepted")
@@ -244,10 +237,7 @@ def test_broken_promises_come_back_angrier():
 
 
 def test_promised_callbacks_wait_at_least_the_promise():
-    def cb(d):
-        _busy(d)
-        d["contact_types"]["calls"]["callback"] = {**CALLBACK, "when": "promised", "promised_delay": 900, "priority": "ahead"}
-
+    cb = busy_with(callback={**CALLBACK, "when": "promised", "promised_delay": 900, "priority": "ahead"})
     res = ccsim.simulate(scenario(cb), workers=1)
     assert res.by_contact_type["calls"]["callback_wait_seconds"].mean >= 900
 
@@ -257,11 +247,7 @@ def test_promised_callbacks_wait_at_least_the_promise():
 
 def test_announcement_makes_some_callers_balk():
     def ann(p):
-        def edit(d):
-            _busy(d)
-            d["contact_types"]["calls"]["announcement"] = {"when_queue_exceeds": 3, "balk_probability": p}
-
-        return edit
+        return busy_with(announcement={"when_queue_exceeds": 3, "balk_probability": p})
 
     none = reps(scenario(ann(0.0)))
     some = reps(scenario(ann(0.4)))
