@@ -8,6 +8,7 @@ replication gives the same numbers whichever process or machine runs it.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from typing import Callable, Iterator
 
@@ -47,8 +48,9 @@ def generator(seed: int, replication: int, purpose: str, name: str = "") -> np.r
 
 
 def _batches(draw_batch: Callable[[], np.ndarray]) -> Iterator[float]:
-    while True:
-        yield from draw_batch().tolist()
+    """Endless draws, a numpy batch at a time. Built from C iterators (the callable form of
+    ``iter`` and ``chain``) rather than a generator, so a draw costs no Python frame."""
+    return itertools.chain.from_iterable(iter(lambda: draw_batch().tolist(), None))
 
 
 def draws(dist: _Dist, rng: np.random.Generator, batch: int = BATCH) -> Callable[[], float]:

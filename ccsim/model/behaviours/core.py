@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simpy.events import NORMAL
-
 from .. import streams
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,10 +116,9 @@ def install(e: "Engine") -> list[str]:
     e.after_service = [lambda c, now: finish(c.customer, answered_for_good)] * n
 
     # --- arrivals ------------------------------------------------------------------------------
-    handle_draw, patience_draw, arrival_iters = e.handle_draw, e.patience_draw, e.arrival_iters
+    handle_draw, patience_draw = e.handle_draw, e.patience_draw
 
-    def on_arrival(event) -> None:
-        kind = event.target
+    def on_arrival(kind: int) -> None:
         now = env._now
         slot = e.slot
         pd = patience_draw[kind]
@@ -131,10 +128,6 @@ def install(e: "Engine") -> list[str]:
         c.customer = Customer(kind, slot, now)
         customers[kind][slot] += 1
         e.front[kind](c)
-        nxt = next(arrival_iters[kind], None)
-        if nxt is not None:
-            event.callbacks = e._cb_arrival
-            env.schedule(event, NORMAL, nxt - now)
 
     e._on_arrival = on_arrival
 
