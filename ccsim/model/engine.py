@@ -14,9 +14,10 @@ first, so a boundary at 09:00 opens the interval before a 09:00 arrival is count
 halves the heap traffic per contact.
 
 Routing rules (issue 2): an arriving contact takes the longest-idle eligible agent; a freed agent
-takes the oldest waiting contact of its best skill level with anyone waiting. Abandonment timers
-are cancelled lazily: a timer that fires for a contact already answered does nothing, and an
-answered or abandoned contact left in a queue is skipped when it reaches the head.
+takes the oldest waiting contact of its best skill level with anyone waiting. Cancelling is cheap
+both ways: an answered contact's abandonment timer is cancelled by emptying its callbacks (its
+heap entry stays and fires into nothing; taking it out of SimPy's heap would cost a search), and
+an abandoned contact left in a queue is skipped when it reaches the head.
 """
 
 from __future__ import annotations
@@ -267,10 +268,10 @@ class Engine:
                 row[self.slot] = n
 
     def _on_abandon(self, contact: Contact) -> None:
-        if contact.state == WAITING:
-            now = self.env._now
-            self._queue_level(contact.kind, now, -1)
-            self._abandon(contact, now)
+        """A waiting contact's patience ran out (answered contacts' timers are cancelled in _start)."""
+        now = self.env._now
+        self._queue_level(contact.kind, now, -1)
+        self._abandon(contact, now)
 
     def _abandon(self, contact: Contact, now: float) -> None:
         contact.state = ABANDONED
@@ -292,6 +293,7 @@ class Engine:
         wait = now - contact.arrived
         self._answered[kind][slot] += 1
         if wait:
+            contact.callbacks = ()  # cancels its abandonment timer, if it has one
             self._wait_answered[kind][slot] += wait
             self._wait_all[kind][slot] += wait
             if wait <= self.sl_seconds[kind]:
