@@ -99,7 +99,8 @@ class Pool:
         self.t_last = 0.0
         self.skill_groups = skill_groups  # contact-type indices grouped by skill level, best first
         self.staffing = staffing
-        self.busy_row: list[float] = []  # this pool's per-slot busy and staffed agent-seconds (Tally lists)
+        # this pool's per-slot busy and staffed agent-seconds (Tally lists); see Engine.busy_change
+        self.busy_row: list[float] = []
         self.staffed_row: list[float] = []
 
 
@@ -140,6 +141,7 @@ class Engine:
         self._queue_area, self._max_queue = counters["queue_area"], counters["max_queue"]
         self._answered_at_once = counters["answered_at_once"]
         self.slot = 0
+        self.slot_end = self.warmup_s  # the reference time of the current slot (see busy_change)
         seed = sc.seed
 
         busy = 1.0
@@ -302,38 +304,40 @@ class Engine:
         else:  # answered at once, the common case: one count (Tally.freeze adds it to within_sl and the histogram)
             self._answered_at_once[kind][slot] += 1
         pool = agent.pool
-        dt = now - pool.t_last  # _pool_level inlined: it runs twice per contact
-        if dt:
-            pool.busy_row[self.slot] += pool.busy * dt
-            pool.staffed_row[self.slot] += pool.staffed * dt
-            pool.t_last = now
+        pool.busy_row[self.slot] += self.slot_end - now  # busy_change(pool, now, +1) inlined
         pool.busy += 1
         agent.contact = contact
         agent.callbacks = self._cb_end
         self.schedule(agent, NORMAL, contact.handle)
 
-    def _pool_level(self, pool: Pool, now: float) -> None:
-        """Integrate busy and staffed agents up to now; call before either changes."""
-        dt = now - pool.t_last
-        if dt:
-            pool.busy_row[self.slot] += pool.busy * dt
-            pool.staffed_row[self.slot] += pool.staffed * dt
-            pool.t_last = now
+    def busy_change(self, pool: Pool, now: float, delta: int) -> None:
+        """One more (+1) or one fewer (-1) busy agent from ``now``, in busy agent-seconds.
+
+        The busy area of a slot is kept without integrating at every change: an agent who turns
+        busy adds the time left until the slot's reference time (its end), one who turns free
+        takes it off again, and a boundary adds ``busy x`` the new slot's length. A contact
+        handled inside one slot thus adds exactly its duration; one that spans slots adds the
+        part in each. That is one addition per change instead of a time-weighted integration.
+        """
+        pool.busy_row[self.slot] += delta * (self.slot_end - now)
+        pool.busy += delta
+
+    def _staffed_level(self, pool: Pool, now: float) -> None:
+        """Integrate staffed agents up to now; call before ``pool.staffed`` changes."""
+        pool.staffed_row[self.slot] += pool.staffed * (now - pool.t_last)
+        pool.t_last = now
 
     def _on_service_end(self, agent: Agent) -> None:
         pool = agent.pool
         now = self.env._now
-        dt = now - pool.t_last  # _pool_level inlined, as in _start
-        if dt:
-            pool.busy_row[self.slot] += pool.busy * dt
-            pool.staffed_row[self.slot] += pool.staffed * dt
-            pool.t_last = now
+        pool.busy_row[self.slot] -= self.slot_end - now  # busy_change(pool, now, -1) inlined
         pool.busy -= 1
         if self.records is not None:
             c = agent.contact
             self.records.append((c.kind, c.arrived, c.answered, now, pool.index))
         agent.contact = None
         if pool.pending_leave:
+            self._staffed_level(pool, now)
             pool.pending_leave -= 1
             pool.staffed -= 1
             return
@@ -366,7 +370,7 @@ class Engine:
     def _set_staff(self, pool: Pool, target: int) -> None:
         """Move a pool to ``target`` agents; busy agents who must go finish their contact first."""
         now = self.env._now
-        self._pool_level(pool, now)
+        self._staffed_level(pool, now)
         current = pool.staffed - pool.pending_leave
         if target > current:
             add = target - current
@@ -388,10 +392,14 @@ class Engine:
         i = event.target
         now = self.env._now
         for pool in self.pools:
-            self._pool_level(pool, now)
+            self._staffed_level(pool, now)
         for kind in range(len(self.queues)):
             self._queue_level(kind, now, 0)
         self.slot = i + 1
+        # the drain after the close has no end: its reference time is its start (see busy_change)
+        self.slot_end = now + self.interval_s if i < self.n else now
+        for pool in self.pools:
+            pool.busy_row[self.slot] += pool.busy * (self.slot_end - now)
         for kind, n in enumerate(self.waiting):
             self._max_queue[kind][self.slot] = n
         if i < self.n:

@@ -206,8 +206,7 @@ def _starter(e):
         kept[k][slot] += 1
         cb_wait[k][slot] += now - contact.cb_at
         pool = agent.pool
-        e._pool_level(pool, now)
-        pool.busy += 1
+        e.busy_change(pool, now, +1)
         agent.contact = contact
         agent.callbacks = e._cb_end
         env.schedule(agent, NORMAL, contact.handle)
