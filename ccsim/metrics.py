@@ -124,8 +124,8 @@ def _quantile(name: str, q: float, description: str) -> Metric:
     return Metric(
         name,
         "seconds",
-        lambda c: histogram_quantile(c["wait_hist"], q),
-        lambda c: histogram_quantile(c["wait_hist"].sum(-2), q),
+        lambda c: c["wait_quantiles"][q],  # computed per replication at Tally.freeze
+        lambda c: histogram_quantile(c["day_wait_hist"], q),
         description,
     )
 
@@ -211,7 +211,8 @@ def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s
         else:
             base[:, k] = c["offered"][:, k]
     c["sl_base"] = base
-    c["wait_hist"] = np.stack([r.wait_hist for r in reps])
+    c["day_wait_hist"] = np.stack([r.day_wait_hist for r in reps])
+    c["wait_quantiles"] = {q: np.stack([r.wait_quantiles[q] for r in reps]) for q in reps[0].wait_quantiles}
     c["interval_s"] = interval_s
     p = {k: np.stack([r.pool_levels[k] for r in reps]) for k in reps[0].pool_levels}
     p["interval_s"] = interval_s

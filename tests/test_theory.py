@@ -46,7 +46,7 @@ def day_measures(sc) -> dict[str, np.ndarray]:
         "p_abandon": total("abandoned") / offered,
         "asa_seconds": total("wait_answered_sum") / answered,
         "mean_wait_seconds": total("wait_all_sum") / offered,
-        "p_wait": 1 - np.array([r.wait_hist[0, :, 1].sum() for r in reps]) / offered,  # bin 1: zero wait
+        "p_wait": 1 - total("answered_at_once") / offered,
         "occupancy": np.array([r.pool_levels["busy_area"].sum() / r.pool_levels["staffed_area"].sum() for r in reps]),
     }
 

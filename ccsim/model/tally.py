@@ -1,9 +1,15 @@
 """Streaming per-interval accumulators: what one replication remembers instead of per-contact records.
 
-Memory is O(contact types x intervals x wait-histogram bins), independent of how many contacts
-pass through, which is what keeps a week of a large center inside a small footprint. The model
-writes into plain Python lists during the run (cheaper than numpy scalar indexing on the hot path);
-``freeze`` turns them into numpy arrays once at the end.
+Memory is O(contact types x intervals), independent of how many contacts pass through, which is
+what keeps a week of a large center inside a small footprint. The model writes into plain Python
+lists during the run (cheaper than numpy scalar indexing on the hot path); ``freeze`` turns them
+into numpy arrays once at the end.
+
+Waits are also kept as histograms, for percentiles. Those are sparse during the run (a dict of the
+bins actually hit, per type and interval: most intervals see waits in a handful of bins) and are
+reduced at ``freeze`` to what the metrics need: each interval's wait percentiles and one histogram
+for the whole day. A dense (intervals x bins) array per replication would cost about 6 KB per
+interval, 200 MB for a year of 15-minute intervals, and more again for every replication kept.
 
 Slots: index 0 is the warm-up, 1..n the horizon's intervals, n+1 the drain after closing.
 Contacts are tallied in the slot of their *arrival*; time-weighted levels (queue, busy and
@@ -51,6 +57,9 @@ TYPE_COUNTERS = (
     "answered_at_once",  # answered with zero wait: added to the histogram's zero bin and to within_sl at freeze
 )
 POOL_LEVELS = ("busy_area", "staffed_area")
+#: Wait percentiles computed per interval at ``freeze`` (the metric wait_p90_seconds reads 0.9).
+WAIT_QUANTILES = (0.9,)
+_FREEZE_BLOCK = 128  # intervals made dense at a time at freeze: bounds its memory to ~0.8 MB
 
 
 class Tally:
@@ -64,31 +73,40 @@ class Tally:
         self.pool_levels: dict[str, list[list[float]]] = {
             name: [[0.0] * n_slots for _ in range(n_pools)] for name in POOL_LEVELS
         }
-        # wait_hist[type][slot] is created lazily: most (type, slot) pairs of a long horizon see few waits.
-        self.wait_hist: list[list[list[int] | None]] = [[None] * n_slots for _ in range(n_types)]
+        # wait_hist[type][slot]: {bin: count} of the waits recorded, created at the first one
+        self.wait_hist: list[list[dict[int, int] | None]] = [[None] * n_slots for _ in range(n_types)]
 
     def record_wait(self, kind: int, slot: int, wait: float) -> None:
+        """Count a wait in its histogram bin (the engine counts plain zero-wait answers as answered_at_once instead)."""
         row = self.wait_hist[kind]
         hist = row[slot]
         if hist is None:
-            hist = row[slot] = [0] * N_BINS
-        hist[bisect_right(WAIT_EDGES, wait)] += 1
+            hist = row[slot] = {}
+        b = bisect_right(WAIT_EDGES, wait)
+        hist[b] = hist.get(b, 0) + 1
 
     def freeze(self) -> "ReplicationStats":
         """Arrays over the horizon's intervals only (warm-up and drain slots dropped)."""
         horizon = slice(1, self.n_slots - 1)
         counters = {k: np.asarray(v, float)[:, horizon] for k, v in self.type_counters.items()}
         levels = {k: np.asarray(v, float)[:, horizon] for k, v in self.pool_levels.items()}
-        n_types = len(self.wait_hist)
-        hist = np.zeros((n_types, self.n_slots - 2, N_BINS), np.int64)
-        for k, row in enumerate(self.wait_hist):
-            for s, h in enumerate(row[horizon]):
-                if h is not None:
-                    hist[k, s] = h
         at_once = counters["answered_at_once"]
-        hist[:, :, ZERO_BIN] += at_once.astype(np.int64)
         counters["within_sl"] += at_once  # a zero wait is within any threshold T >= 0
-        return ReplicationStats(counters=counters, pool_levels=levels, wait_hist=hist)
+        n_types, n_int = len(self.wait_hist), self.n_slots - 2
+        day_hist = np.zeros((n_types, N_BINS), np.int64)
+        quantiles = {q: np.empty((n_types, n_int)) for q in WAIT_QUANTILES}
+        for k, row in enumerate(self.wait_hist):
+            for lo in range(0, n_int, _FREEZE_BLOCK):
+                hi = min(lo + _FREEZE_BLOCK, n_int)
+                block = np.zeros((hi - lo, N_BINS), np.int64)
+                for s, h in enumerate(row[1 + lo : 1 + hi]):
+                    if h:
+                        block[s, list(h)] = list(h.values())
+                block[:, ZERO_BIN] += at_once[k, lo:hi].astype(np.int64)
+                day_hist[k] += block.sum(0)
+                for q, out in quantiles.items():
+                    out[k, lo:hi] = histogram_quantile(block, q)
+        return ReplicationStats(counters=counters, pool_levels=levels, day_wait_hist=day_hist, wait_quantiles=quantiles)
 
 
 @dataclass
@@ -97,7 +115,8 @@ class ReplicationStats:
 
     counters: dict[str, np.ndarray]
     pool_levels: dict[str, np.ndarray]
-    wait_hist: np.ndarray  # (types, intervals, bins)
+    day_wait_hist: np.ndarray  # (types, bins): the waits of the whole horizon
+    wait_quantiles: dict[float, np.ndarray]  # WAIT_QUANTILES -> (types, intervals), NaN where no contact
     wall_time_s: float = 0.0
     extra: dict = field(default_factory=dict)
     records: list[tuple] | None = None  # per-contact rows, only when asked (see Engine.records)

@@ -61,7 +61,8 @@ def _add_callback_queues(e, extra: int) -> None:
     def drop_rows(stats) -> None:
         for key, arr in stats.counters.items():
             stats.counters[key] = arr[:n]
-        stats.wait_hist = stats.wait_hist[:n]
+        stats.day_wait_hist = stats.day_wait_hist[:n]
+        stats.wait_quantiles = {q: arr[:n] for q, arr in stats.wait_quantiles.items()}
 
     e.finishers.insert(0, drop_rows)
 
