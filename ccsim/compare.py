@@ -28,7 +28,7 @@ import numpy as np
 from scipy import stats as sps
 
 from . import __version__
-from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, Metric, estimate, estimate_columns, stack_counters
+from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, estimate, estimate_columns, stack_counters
 from .results import SimulationResult
 from .runner import Progress, run_units
 from .scenario import Scenario
@@ -126,7 +126,7 @@ class Difference:
     name: str
     metric: str
     day: Estimate
-    intervals: list[Estimate]
+    intervals: EstimateColumn
     unpaired_half_width: float | None
 
     @property
@@ -272,7 +272,7 @@ class Comparison:
         v = self.values(plan, metric, contact_type, pool)
         return None if v is None else estimate(v[0])
 
-    def intervals(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> list[Estimate] | None:
+    def intervals(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> EstimateColumn | None:
         v = self.values(plan, metric, contact_type, pool)
         return None if v is None else estimate_columns(v[1])
 

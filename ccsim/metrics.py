@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Callable
 
 import numpy as np
@@ -50,7 +51,44 @@ def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
     return Estimate(mean, mean - half, mean + half, n)
 
 
-def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> list[Estimate]:
+class EstimateColumn(Sequence[Estimate]):
+    """Per-interval estimates of one figure, kept as arrays and read like a list of ``Estimate``.
+
+    A year of 15-minute intervals has 35,040 of them for each of some forty figures; as objects
+    that would be about 150 MB, as arrays it is a few. An ``Estimate`` is made when one is read.
+    """
+
+    __slots__ = ("mean", "lo", "hi", "n")
+
+    def __init__(self, mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: np.ndarray):
+        self.mean, self.lo, self.hi, self.n = mean, lo, hi, n
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        k = int(self.n[i])
+        if k == 0:
+            return Estimate(None, None, None, 0)
+        mean = float(self.mean[i])
+        if k == 1:
+            return Estimate(mean, None, None, 1)
+        return Estimate(mean, float(self.lo[i]), float(self.hi[i]), k)
+
+    def __add__(self, other) -> list[Estimate]:  # concatenates like the list it stands for
+        return list(self) + list(other)
+
+    def __radd__(self, other) -> list[Estimate]:
+        return list(other) + list(self)
+
+    def means(self) -> np.ndarray:
+        """The means as an array, NaN where undefined (no replication had the figure)."""
+        return np.where(self.n > 0, self.mean, np.nan)
+
+
+def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> EstimateColumn:
     """``estimate`` for each column of a (replications, k) array, vectorised: a long horizon has
     thousands of columns, and a Python loop with one t quantile per column would dominate the
     summary. Non-finite values (an undefined ASA) are left out column by column, as in ``estimate``."""
@@ -63,15 +101,7 @@ def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> list[Estim
         dev = np.where(finite, v - mean, 0.0)
         var = (dev * dev).sum(axis=0) / (n - 1)
         half = sps.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
-    out = []
-    for m, h, k in zip(mean.tolist(), half.tolist(), n.tolist()):
-        if k == 0:
-            out.append(Estimate(None, None, None, 0))
-        elif k == 1:
-            out.append(Estimate(m, None, None, 1))
-        else:
-            out.append(Estimate(m, m - h, m + h, k))
-    return out
+    return EstimateColumn(mean, mean - half, mean + half, n)
 
 
 def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -222,7 +252,7 @@ def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s
 def summarise(metrics: list[Metric], stacked: dict, names: list[str]) -> tuple[dict, dict]:
     """(by name -> metric -> day Estimate, by name -> metric -> list of interval Estimates)."""
     day: dict[str, dict[str, Estimate]] = {n: {} for n in names}
-    intervals: dict[str, dict[str, list[Estimate]]] = {n: {} for n in names}
+    intervals: dict[str, dict[str, EstimateColumn]] = {n: {} for n in names}
     for m in metrics:
         per_day = m.per_day(stacked)
         per_int = m.per_interval(stacked)

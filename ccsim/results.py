@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
-from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, stack_counters, summarise
+from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, stack_counters, summarise
 from .model.tally import ReplicationStats
 from .scenario import Scenario
 
@@ -29,8 +29,8 @@ class SimulationResult:
     labels: list[str]
     by_contact_type: dict[str, dict[str, Estimate]]
     by_pool: dict[str, dict[str, Estimate]]
-    intervals_by_contact_type: dict[str, dict[str, list[Estimate]]]
-    intervals_by_pool: dict[str, dict[str, list[Estimate]]]
+    intervals_by_contact_type: dict[str, dict[str, EstimateColumn]]
+    intervals_by_pool: dict[str, dict[str, EstimateColumn]]
     replication_stats: list[ReplicationStats] = field(repr=False)
     wall_time_s: float = 0.0
     partial: bool = False
@@ -67,7 +67,7 @@ class SimulationResult:
         def block(metrics: dict[str, Estimate]) -> dict:
             return {m: e.to_dict() for m, e in metrics.items()}
 
-        def rows(intervals: dict[str, dict[str, list[Estimate]]], key: str) -> list[dict]:
+        def rows(intervals: dict[str, dict[str, EstimateColumn]], key: str) -> list[dict]:
             """One row per interval and name, intervals outermost."""
             return [
                 {"interval_start": label, key: name, **{m: ests[i].to_dict() for m, ests in metrics.items()}}
@@ -115,4 +115,4 @@ class SimulationResult:
 
     def interval_means(self, contact_type: str, metric: str) -> np.ndarray:
         """Per-interval means as an array (NaN where undefined), for quick notebook plots."""
-        return np.array([np.nan if e.mean is None else e.mean for e in self.intervals_by_contact_type[contact_type][metric]])
+        return self.intervals_by_contact_type[contact_type][metric].means()

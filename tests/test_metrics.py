@@ -28,3 +28,15 @@ def test_columns_match_one_column_estimates(replications):
         assert col.n == one.n
         for a, b in ((col.mean, one.mean), (col.lo, one.lo), (col.hi, one.hi)):
             assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12)
+
+
+def test_a_column_reads_like_the_list_of_estimates_it_stands_for():
+    v = np.array([[1.0, 2.0, np.nan], [3.0, 4.0, np.nan]])
+    col = estimate_columns(v)
+    as_list = [estimate(v[:, j]) for j in range(3)]
+    assert len(col) == 3 and list(col) == as_list
+    assert col[-1] == as_list[-1] and col[1:] == as_list[1:]
+    assert [as_list[0]] + col == [as_list[0], *as_list] and col + [] == as_list
+    np.testing.assert_array_equal(col.means(), [2.0, 3.0, np.nan])
+    with pytest.raises(IndexError):
+        col[3]
