@@ -216,7 +216,7 @@ def run(
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            fail(["--records: writing Parquet needs pyarrow (pip install pyarrow); or use a .csv file"])
+            fail(["--records: writing Parquet needs pyarrow (pip install 'ccsim[parquet]'); or use a .csv file"])
     with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress, interruptible(
         "interrupted before any replication finished; nothing written"
     ):
@@ -362,7 +362,7 @@ def compare(
 
 @app.command()
 def calibrate(
-    log: Path = typer.Argument(..., help="Per-contact log CSV: arrival_time,contact_type,answer_time,end_time (what `ccsim run --records` writes)."),
+    log: Path = typer.Argument(..., help="Per-contact log, CSV or .parquet: arrival_time,contact_type,answer_time,end_time (what `ccsim run --records` writes)."),
     out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the calibrated scenario YAML here (default: print it to stdout)."),
     report_dir: Optional[Path] = typer.Option(None, "--report", help="Write report.html (every fit against the data), calibration.json and the staffing table (staffing_placeholder.csv, or staffing.csv with --staffing) here."),
     interval_minutes: int = typer.Option(30, "--interval-minutes", min=1, max=1440, help="Planning interval length in minutes."),

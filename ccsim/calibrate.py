@@ -22,11 +22,12 @@ a dict ``scenario_from_dict`` accepts, ``scenario_yaml()`` the same as a comment
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -122,8 +123,9 @@ class ContactLog:
     handle_s: np.ndarray  # NaN for abandoned contacts
     pools: list[str] = field(default_factory=list)
     pool_idx: np.ndarray | None = None  # int, -1 where the log gives none
-    odd: dict[str, list[int]] = field(default_factory=dict)  # kind -> [count, first line]
+    odd: dict[str, list[int]] = field(default_factory=dict)  # kind -> [count, first line or row]
     time_note: str = ""
+    unit: str = "line"  # what the numbers in ``odd`` count: CSV lines, or Parquet data rows
 
     @property
     def rows(self) -> int:
@@ -153,23 +155,27 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def read_log(path: str | Path, columns: str | dict[str, str] | None = None, tz: str | None = None) -> ContactLog:
-    """Read and check a per-contact log; every broken row is reported with its line number.
+    """Read and check a per-contact log, CSV or Parquet; every broken row is reported with its number.
 
     Timestamps are ISO 8601 (``2026-01-05T08:00:09.283``, ``2026-01-05 08:00:09``, with or without
-    ``+01:00`` / ``Z``). Durations come from the absolute times, so they are right across a
-    daylight-saving change; intervals use the local wall clock: the offset written in the file, or
-    ``tz`` when given (aware timestamps are converted to it, naive ones are taken as already local).
+    ``+01:00`` / ``Z``), or typed timestamps in Parquet. Durations come from the absolute times, so
+    they are right across a daylight-saving change; intervals use the local wall clock: the offset
+    written in the file, or ``tz`` when given (aware timestamps are converted to it, naive ones are
+    taken as already local).
     """
     path = Path(path)
     mapping = parse_columns(columns)
     zone = _zone(tz)
+    name = path.name
+    if path.suffix.lower() == ".parquet":
+        rows = _ParquetRows(path)
+        return _parse_rows(rows, _locate_columns(rows.header, mapping, name), name, zone, str(path), tz, "row")
     try:
         fh = open(path, newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise CalibrationError([f"{path}: no such file"]) from None
     except OSError as exc:
         raise CalibrationError([f"{path}: cannot read ({exc.strerror})"]) from None
-    name = path.name
     with fh:
         first = fh.readline()
         if not first.strip():
@@ -177,21 +183,64 @@ def read_log(path: str | Path, columns: str | dict[str, str] | None = None, tz: 
         fh.seek(0)
         reader = csv.reader(fh, delimiter=_sniff_delimiter(first))
         header = [h.strip() for h in next(reader)]
-        where: dict[str, int] = {}
-        problems = []
-        for col in KNOWN_COLUMNS:
-            wanted = mapping.get(col, col)
-            if wanted in header:
-                where[col] = header.index(wanted)
-            elif col in mapping or col in REQUIRED_COLUMNS:
-                how = f"column '{wanted}' (mapped to {col})" if col in mapping else f"column '{col}'"
-                problems.append(f"{name}: no {how} in the header; the header has: {', '.join(header)}" + ("" if col in mapping else f"; map yours with --columns {col}=YOUR_HEADER"))
-        if problems:
-            raise CalibrationError(problems)
-        return _parse_rows(reader, where, name, zone, str(path), tz)
+        return _parse_rows(reader, _locate_columns(header, mapping, name), name, zone, str(path), tz, "line")
 
 
-def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz: str | None) -> ContactLog:
+def _locate_columns(header: list[str], mapping: dict[str, str], name: str) -> dict[str, int]:
+    """Where each known column is in the header (after --columns renames); every missing one is a problem."""
+    where: dict[str, int] = {}
+    problems = []
+    for col in KNOWN_COLUMNS:
+        wanted = mapping.get(col, col)
+        if wanted in header:
+            where[col] = header.index(wanted)
+        elif col in mapping or col in REQUIRED_COLUMNS:
+            how = f"column '{wanted}' (mapped to {col})" if col in mapping else f"column '{col}'"
+            problems.append(f"{name}: no {how} in the header; the header has: {', '.join(header)}" + ("" if col in mapping else f"; map yours with --columns {col}=YOUR_HEADER"))
+    if problems:
+        raise CalibrationError(problems)
+    return where
+
+
+class _ParquetRows:
+    """The rows of a Parquet log as lists of text, the shape ``csv.reader`` gives, a batch at a time.
+
+    Typed timestamps become ISO 8601 text (with their offset when the column has a time zone) and
+    nulls empty cells, so one parser checks both formats. ``line_num`` is the data row number.
+    """
+
+    def __init__(self, path: Path):
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise CalibrationError([f"{path.name}: reading Parquet needs pyarrow (pip install 'ccsim[parquet]'); or export the log as CSV"]) from None
+        if not path.exists():
+            raise CalibrationError([f"{path}: no such file"])
+        try:
+            self._file = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file it cannot read
+            raise CalibrationError([f"{path.name}: not a readable Parquet file ({exc})"]) from None
+        self.header = self._file.schema_arrow.names
+        self.line_num = 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for batch in self._file.iter_batches(batch_size=65_536):
+            columns = [[_cell_text(v) for v in col.to_pylist()] for col in batch.columns]
+            for row in zip(*columns):
+                self.line_num += 1
+                yield list(row)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz: str | None, unit: str) -> ContactLog:
+    """Check and collect the rows; ``unit`` names what ``reader.line_num`` counts in messages ("line" or "row")."""
     i_arr, i_ans, i_end = where["arrival_time"], where["answer_time"], where["end_time"]
     i_type, i_pool = where.get("contact_type"), where.get("pool")
     width = max(where.values()) + 1
@@ -235,7 +284,7 @@ def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz:
             errors.append(f"{name}: more problems not shown; fix these first")
             break
         if len(row) < width:
-            errors.append(f"{name} line {line}: {len(row)} fields, the header promises at least {width}")
+            errors.append(f"{name} {unit} {line}: {len(row)} fields, the header promises at least {width}")
             continue
         try:
             arr_text, ans_text, end_text = row[i_arr].strip(), row[i_ans].strip(), row[i_end].strip()
@@ -257,7 +306,7 @@ def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz:
             if not kind:
                 raise ValueError("contact_type is empty")
         except ValueError as exc:
-            errors.append(f"{name} line {line}: {exc}")
+            errors.append(f"{name} {unit} {line}: {exc}")
             continue
         if errors:
             continue  # keep scanning for more problems, but store nothing
@@ -306,6 +355,7 @@ def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz:
         pool_idx=np.array(pool_idx, dtype=int) if i_pool is not None else None,
         odd=odd,
         time_note=time_note,
+        unit=unit,
     )
 
 
@@ -895,7 +945,7 @@ def calibrate_log(
     else:
         staff = _placeholder_staffing(types, interval_minutes, sl_seconds, sl_target)
     for kind, (count, line) in log.odd.items():
-        notes.append(f"{count:,} {ODD_TEXT[kind]}; first at line {line}")
+        notes.append(f"{count:,} {ODD_TEXT[kind]}; first at {log.unit} {line}")
     return Calibration(
         source=log.source,
         rows=log.rows,
@@ -918,19 +968,16 @@ def calibrate_log(
 
 
 def _subset(log: ContactLog, keep: np.ndarray) -> ContactLog:
-    return ContactLog(
-        source=log.source,
-        types=log.types,
+    """The contacts where ``keep`` is true; everything about the log as a whole stays."""
+    return dataclasses.replace(
+        log,
         type_idx=log.type_idx[keep],
         day=log.day[keep],
         clock_s=log.clock_s[keep],
         answered=log.answered[keep],
         wait_s=log.wait_s[keep],
         handle_s=log.handle_s[keep],
-        pools=log.pools,
         pool_idx=None if log.pool_idx is None else log.pool_idx[keep],
-        odd=log.odd,
-        time_note=log.time_note,
     )
 
 

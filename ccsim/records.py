@@ -1,28 +1,37 @@
 """Per-contact logs in the shape ACD exports have, so ``ccsim calibrate`` can read what ``ccsim run`` writes.
 
-Columns: ``arrival_time,contact_type,answer_time,end_time`` (ISO 8601; an abandoned contact has an
-empty ``answer_time`` and ``end_time`` is when it hung up), then ``replication,pool,wait_seconds,
+Columns: ``arrival_time,contact_type,answer_time,end_time`` (an abandoned contact has no
+``answer_time``, and its ``end_time`` is when it hung up), then ``replication,pool,wait_seconds,
 handle_seconds`` for convenience. Replication r is simulated as calendar day r after
 ``BASE_DATE``, so a run's log looks like r days of one center's data.
+
+CSV holds ISO 8601 timestamps to the millisecond and empty cells where a value does not apply.
+Parquet (needs pyarrow: ``pip install 'ccsim[parquet]'``) holds typed columns: timestamps to the
+millisecond, nulls where a value does not apply. Both are written in batches, never as one string
+or table of the whole log, and atomically.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
+from typing import Iterator
 
+from .report.html import atomic_file
 from .results import SimulationResult
 
 #: A Monday; replication r is logged as day r after it.
 BASE_DATE = datetime(2026, 1, 5)
 
 COLUMNS = ["arrival_time", "contact_type", "answer_time", "end_time", "replication", "pool", "wait_seconds", "handle_seconds"]
+_PARQUET_BATCH = 65_536  # rows per Parquet record batch
 
 
-def record_rows(result: SimulationResult):
-    """Yield one dict per contact that arrived within the horizon, replication by replication."""
+def record_rows(result: SimulationResult) -> Iterator[tuple]:
+    """One tuple per contact that arrived within the horizon, in ``COLUMNS`` order, replication by
+    replication: datetimes for the times, None where a contact has no answer, pool or handle time."""
     sc = result.scenario
     types, pools = sc.type_names, sc.pool_names
     warmup = sc.warmup_minutes * 60.0
@@ -32,42 +41,48 @@ def record_rows(result: SimulationResult):
         if stats.records is None:
             raise ValueError("the simulation was run without records=True")
         origin = day0 + timedelta(days=rep) - timedelta(seconds=warmup)
-
-        def stamp(t: float) -> str:
-            return (origin + timedelta(seconds=t)).isoformat(timespec="milliseconds")
-
         for kind, arrived, answered, ended, pool in sorted(stats.records, key=lambda r: r[1]):
             if not warmup <= arrived < close:
                 continue
-            yield {
-                "arrival_time": stamp(arrived),
-                "contact_type": types[kind],
-                "answer_time": "" if answered is None else stamp(answered),
-                "end_time": stamp(ended),
-                "replication": rep,
-                "pool": "" if pool is None else pools[pool],
-                "wait_seconds": round((ended if answered is None else answered) - arrived, 3),
-                "handle_seconds": "" if answered is None else round(ended - answered, 3),
-            }
+            yield (
+                origin + timedelta(seconds=arrived),
+                types[kind],
+                None if answered is None else origin + timedelta(seconds=answered),
+                origin + timedelta(seconds=ended),
+                rep,
+                None if pool is None else pools[pool],
+                round((ended if answered is None else answered) - arrived, 3),
+                None if answered is None else round(ended - answered, 3),
+            )
 
 
 def write_records(result: SimulationResult, path: Path) -> None:
-    """Write the log as CSV, or as Parquet when the file name ends in .parquet (needs pyarrow)."""
-    from .report.html import write_atomic
-
+    """Write the log as CSV, or as Parquet when the file name ends in .parquet."""
     path = Path(path)
-    rows = record_rows(result)
-    if path.suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    write = _write_parquet if path.suffix == ".parquet" else _write_csv
+    with atomic_file(path) as tmp:
+        write(record_rows(result), tmp)
 
-        table = pa.Table.from_pylist(list(rows))
-        tmp = path.with_name(f".{path.name}.tmp")
-        pq.write_table(table, tmp)
-        tmp.replace(path)
-        return
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(path, buf.getvalue())
+
+def _stamp(t: datetime | None) -> str:
+    return "" if t is None else t.isoformat(timespec="milliseconds")
+
+
+def _write_csv(rows: Iterator[tuple], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for arrived, kind, answered, ended, rep, pool, wait, handle in rows:
+            writer.writerow((_stamp(arrived), kind, _stamp(answered), _stamp(ended), rep, pool or "", wait, "" if handle is None else handle))
+
+
+def _write_parquet(rows: Iterator[tuple], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ms = pa.timestamp("ms")
+    schema = pa.schema(zip(COLUMNS, [ms, pa.string(), ms, ms, pa.int32(), pa.string(), pa.float64(), pa.float64()]))
+    with pq.ParquetWriter(path, schema) as writer:
+        while chunk := list(islice(rows, _PARQUET_BATCH)):
+            columns = [pa.array(values, type=field.type) for values, field in zip(zip(*chunk), schema)]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -300,6 +301,72 @@ def test_odd_rows_are_counted_not_dropped(tmp_path):
     assert cal.types["calls"].handle.aht == pytest.approx(175 / 2)  # zeros are in the AHT
     assert any("2 answered contact(s) with a handle time of 0 s" in n and "line 4" in n for n in cal.notes)
     assert "handle time of 0 s" in cal.scenario_yaml()
+
+
+# --- Parquet logs: what `ccsim run --records log.parquet` writes, and typed exports --------
+
+
+def test_parquet_records_are_typed_and_calibrate_like_the_csv(tmp_path_factory, exp_log, exp_cal):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = simulated_log(tmp_path_factory, scenario({"dist": "exponential", "mean": 300}), "log.parquet")
+    table = pq.read_table(path)
+    assert table.schema.field("arrival_time").type == pa.timestamp("ms")
+    assert table.schema.field("handle_seconds").type == pa.float64()
+    assert table.num_rows == len(exp_log.read_text().splitlines()) - 1  # the same contacts as the CSV
+    rows = table.to_pylist()
+    abandoned = [r for r in rows if r["answer_time"] is None]
+    assert abandoned and all(r["handle_seconds"] is None and r["pool"] is None for r in abandoned)
+    first = exp_log.read_text().splitlines()[1].split(",")
+    assert rows[0]["arrival_time"].isoformat(timespec="milliseconds") == first[0]
+    got, want = calibrate(path).to_dict(), exp_cal.to_dict()
+    assert got.pop("source").endswith("log.parquet") and want.pop("source").endswith("log.csv")
+    assert got["scenario"].pop("name") == "Calibrated from log.parquet" and want["scenario"].pop("name") == "Calibrated from log.csv"
+    assert got == want
+
+
+def test_parquet_export_with_zoned_timestamps_other_headers_and_a_bad_row(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datetime import datetime, timezone
+
+    def utc(h, m, s=0):
+        return datetime(2026, 1, 5, h, m, s, tzinfo=timezone.utc)
+
+    zoned = pa.timestamp("us", tz="UTC")
+    table = pa.table(
+        {
+            "CallStart": pa.array([utc(7, 5), utc(7, 40)], zoned),
+            "Queue": ["sales", "sales"],
+            "Answered": pa.array([utc(7, 5, 30), None], zoned),
+            "Ended": pa.array([utc(7, 9, 30), utc(7, 41)], zoned),
+        }
+    )
+    path = tmp_path / "export.parquet"
+    pq.write_table(table, path)
+    cols = "arrival_time=CallStart,contact_type=Queue,answer_time=Answered,end_time=Ended"
+    cal = calibrate(path, columns=cols, tz="Europe/Berlin")  # UTC+1 in January: 07:05Z is 08:05
+    assert cal.labels == ["08:00", "08:30"] and cal.types["sales"].volumes == [1.0, 1.0]
+    assert cal.types["sales"].handle.aht == 240
+    bad = table.set_column(2, "Answered", pa.array([utc(7, 5, 30), utc(7, 39)], zoned))  # answered before arriving
+    pq.write_table(bad, path)
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--columns", cols])
+    assert result.exit_code == 2 and "export.parquet row 2: answer_time" in result.output
+
+
+def test_unreadable_parquet_and_missing_pyarrow_are_one_line_errors(tmp_path, monkeypatch):
+    fake = write(tmp_path, HEADER + GOOD, "log.parquet")  # a CSV under a Parquet name
+    result = CliRunner().invoke(app, ["calibrate", str(fake)])
+    assert result.exit_code == 2 and "log.parquet: not a readable Parquet file" in result.output
+    assert "Traceback" not in result.output
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if pyarrow were not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    result = CliRunner().invoke(app, ["calibrate", str(fake)])
+    assert result.exit_code == 2 and "reading Parquet needs pyarrow (pip install 'ccsim[parquet]')" in result.output
+    out = tmp_path / "records.parquet"
+    result = CliRunner().invoke(app, ["run", "scenarios/reference_mmn.yaml", "-r", "1", "--records", str(out)])
+    assert result.exit_code == 2 and "writing Parquet needs pyarrow" in result.output and not out.exists()
 
 
 # --- the command and the round trip --------------------------------------------------------
