@@ -11,6 +11,11 @@ Reading a difference: ``significant`` means its 95% interval excludes zero; ``ve
 sign into "better" or "worse" using the measure's sense (higher service level is better, higher
 ASA is worse); measures without a sense (offered, occupancy, agent hours) are just "higher"/"lower".
 
+Interval by interval, each ``significant`` is a test at 5% on its own: over a day of 24 intervals
+about one flag in twenty is noise even when the plans are the same. ``significant_holm`` answers
+"which intervals really differ" with Holm's step-down correction over the day's intervals, which
+keeps the chance of any false flag in the day under 5%.
+
     import ccsim
     cmp = ccsim.compare([ccsim.load_scenario("a.yaml"), ccsim.load_scenario("b.yaml")])
     cmp.difference("b", "service_level", contact_type="phone").day    # Estimate of B - A
@@ -141,8 +146,16 @@ class Difference:
     def verdict(self) -> str:
         return _verdict(self.day, self.sense)
 
-    def interval_verdicts(self) -> list[str]:
-        return [_verdict(e, self.sense) for e in self.intervals]
+    def interval_verdicts(self, holm: bool = False) -> list[str]:
+        """Per interval: better / worse / higher / lower / not significant / undefined; with
+        ``holm``, significance corrected for testing every interval of the day (see the module doc)."""
+        if not holm:
+            return [_verdict(e, self.sense) for e in self.intervals]
+        return [_verdict(e, self.sense) if kept else ("undefined" if e.mean is None else "not significant") for e, kept in zip(self.intervals, self.holm_significant)]
+
+    @property
+    def holm_significant(self) -> list[bool]:
+        return holm_reject(paired_p_values(self.intervals)).tolist()
 
     def to_dict(self, labels: list[str]) -> dict:
         return {
@@ -154,9 +167,37 @@ class Difference:
             "day": {**self.day.to_dict(), "significant": self.significant, "verdict": self.verdict},
             "unpaired_ci95_half_width": self.unpaired_half_width,
             "by_interval": [
-                {"interval_start": lab, **e.to_dict(), "significant": _significant(e)} for lab, e in zip(labels, self.intervals)
+                {"interval_start": lab, **e.to_dict(), "significant": _significant(e), "significant_holm": holm}
+                for lab, e, holm in zip(labels, self.intervals, self.holm_significant)
             ],
         }
+
+
+def paired_p_values(col: EstimateColumn, confidence: float = 0.95) -> np.ndarray:
+    """Two-sided p-values of the paired t-tests behind each interval's estimate (NaN where it has no
+    interval). The t statistic is recovered from the estimate: mean / (half-width / t quantile)."""
+    n = col.n.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dof = np.maximum(n - 1, 1)
+        se = (col.hi - col.lo) / 2 / sps.t.ppf(0.5 + confidence / 2, dof)
+        t = np.abs(col.mean) / se
+        p = 2 * sps.t.sf(t, dof)
+    p = np.where(se == 0, np.where(col.mean == 0, 1.0, 0.0), p)  # no spread: equal is no evidence, a constant gap is certain
+    return np.where(n >= 2, p, np.nan)
+
+
+def holm_reject(p: np.ndarray, alpha: float = 0.05) -> np.ndarray:
+    """Holm's step-down procedure: which hypotheses to reject so that the chance of rejecting any
+    true one stays below ``alpha``. NaN p-values (untestable) are never rejected and do not count."""
+    p = np.asarray(p, float)
+    reject = np.zeros(p.shape, bool)
+    testable = np.flatnonzero(np.isfinite(p))
+    m = len(testable)
+    for rank, i in enumerate(testable[np.argsort(p[testable], kind="stable")]):
+        if p[i] > alpha / (m - rank):
+            break
+        reject[i] = True
+    return reject
 
 
 def _significant(e: Estimate) -> bool:
@@ -341,10 +382,12 @@ class Comparison:
         """One row per (plan, measure, interval) plus a 'day' row: mean and 95% bounds of plan - baseline."""
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["plan", "baseline", "scope", "name", "metric", "interval_start", "difference", "lo", "hi", "significant"])
+        w.writerow(["plan", "baseline", "scope", "name", "metric", "interval_start", "difference", "lo", "hi", "significant", "significant_holm"])
         for d in self.differences():
-            for lab, e in [("day", d.day)] + list(zip(self.labels, d.intervals)):
-                w.writerow([d.plan, d.baseline, d.scope, d.name, d.metric, lab, e.mean, e.lo, e.hi, _significant(e)])
+            # the day is one test on its own: no correction applies to it
+            rows = [("day", d.day, _significant(d.day))] + list(zip(self.labels, d.intervals, d.holm_significant))
+            for lab, e, holm in rows:
+                w.writerow([d.plan, d.baseline, d.scope, d.name, d.metric, lab, e.mean, e.lo, e.hi, _significant(e), holm])
         return buf.getvalue()
 
 
@@ -575,14 +618,15 @@ def difference_lines(cmp: Comparison) -> list[str]:
                 else:
                     ns.append(NAMES[metric])
             sl = cmp.difference(i, "service_level", contact_type=name)
-            verdicts = sl.interval_verdicts()
+            verdicts, holm = sl.interval_verdicts(), sl.interval_verdicts(holm=True)
             scope = f" on {name}" if len(cmp.contact_types) > 1 else ""
             text = f"{p.label} vs {base.label}{scope}: " + ("; ".join(parts) if parts else "no significant difference in service level, ASA or abandonment")
             if parts and ns:
                 text += f"; not significant: {', '.join(ns)}"
             text += (
                 f". Interval by interval, service level is significantly better in {verdicts.count('better')}, "
-                f"worse in {verdicts.count('worse')}, not significantly different in {verdicts.count('not significant')} of {len(verdicts)}."
+                f"worse in {verdicts.count('worse')}, not significantly different in {verdicts.count('not significant')} of {len(verdicts)}"
+                f" (with Holm's correction for testing {len(verdicts)} intervals: better in {holm.count('better')}, worse in {holm.count('worse')})."
             )
             lines.append(text)
         lines.append(_cost_line(cmp, i))

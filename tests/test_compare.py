@@ -13,9 +13,11 @@ import json
 import numpy as np
 import pytest
 import yaml
+from scipy import stats
 
 import ccsim
-from ccsim.compare import SENSE, ComparisonError, interval_runs, plans_from_scenario
+from ccsim.compare import SENSE, ComparisonError, holm_reject, interval_runs, paired_p_values, plans_from_scenario, summary_lines
+from ccsim.metrics import estimate_columns
 from ccsim.scenario import ScenarioError, scenario_from_dict
 from conftest import REPO
 
@@ -124,6 +126,37 @@ def test_difference_is_the_mean_of_paired_replications(base_vs_more):
     # the per-plan results are the same numbers ccsim.simulate gives for that plan alone
     alone = ccsim.simulate(cmp.plans[1].scenario)
     assert alone.by_contact_type["phone"]["asa_seconds"].mean == pytest.approx(cmp.day(1, "asa_seconds", contact_type="phone").mean)
+
+
+def test_holm_rejects_step_down_by_hand():
+    # sorted: 0.005 <= 0.05/4, 0.01 <= 0.05/3, then 0.03 > 0.05/2 stops; 0.04 is not reached
+    assert holm_reject(np.array([0.01, 0.04, 0.03, 0.005])).tolist() == [True, False, False, True]
+    assert holm_reject(np.array([0.001, np.nan, 0.02])).tolist() == [True, False, True]  # NaN: untestable, not counted
+    assert not holm_reject(np.array([0.06])).any()
+
+
+def test_interval_p_values_are_the_paired_t_tests_and_holm_silences_noise():
+    rng = np.random.default_rng(5)
+    noise = rng.normal(0, 1, size=(10, 200))  # 200 intervals where nothing differs
+    col = estimate_columns(noise)
+    np.testing.assert_allclose(paired_p_values(col), stats.ttest_1samp(noise, 0).pvalue, rtol=1e-8)
+    raw = sum(1 for e in col if e.lo > 0 or e.hi < 0)
+    assert raw >= 5  # about 5% of 200 are flagged one by one...
+    assert not holm_reject(paired_p_values(col)).any()  # ...and none survive the correction
+    same = estimate_columns(np.zeros((6, 3)))  # identical plans: exactly zero, no evidence
+    assert paired_p_values(same).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_holm_flags_are_a_subset_and_reported(base_vs_more):
+    d = base_vs_more.difference("more", "service_level", contact_type="phone")
+    raw, holm = d.interval_verdicts(), d.interval_verdicts(holm=True)
+    assert all(h == r or h == "not significant" for r, h in zip(raw, holm))
+    assert holm.count("better") >= 1  # two more agents are a real difference somewhere
+    rows = d.to_dict(base_vs_more.labels)["by_interval"]
+    assert [r["significant_holm"] for r in rows] == d.holm_significant
+    header = base_vs_more.differences_csv().splitlines()[0]
+    assert header.endswith(",significant,significant_holm")
+    assert any("with Holm's correction for testing 8 intervals" in line for line in summary_lines(base_vs_more))
 
 
 def test_variants_expand_to_base_plus_named_plans_and_merge_deeply():
