@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import sys
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import ccsim
-from ccsim.report.html import write_atomic, write_files
+from ccsim.report.html import JsonContent, write_atomic, write_files
 from ccsim.results import SimulationResult
 from ccsim.runner import RunnerError
 from ccsim.scenario import Scenario, ScenarioError
@@ -88,7 +87,7 @@ def interruptible(message: str) -> Iterator[None]:
 
 
 def print_json(data: dict) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    JsonContent(data).write(sys.stdout)  # streamed: a year's summary would be a huge string
 
 
 def print_wrote(written: list[Path], console: Console = out) -> None:
@@ -184,7 +183,7 @@ def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[Path]:
 
     return write_files(
         {
-            out_dir / "summary.json": json.dumps(result.to_dict(), indent=2),
+            out_dir / "summary.json": JsonContent(result.to_dict()),
             out_dir / "intervals.csv": result.interval_csv(),
             out_dir / "report.html": build_run_report(result),
         }
@@ -343,7 +342,7 @@ def compare(
         written = write_files(
             {
                 out_dir / "report.html": build_compare_report(cmp),
-                out_dir / "comparison.json": json.dumps(cmp.to_dict(), indent=2),
+                out_dir / "comparison.json": JsonContent(cmp.to_dict()),
                 out_dir / "differences.csv": cmp.differences_csv(),
             }
         )
@@ -514,7 +513,7 @@ def staff(
         from ccsim.report.staff_report import build_staff_report
 
         written = write_files(
-            {out_dir / "staffing.json": json.dumps(data, indent=2), out_dir / "staffing.csv": res.csv(), out_dir / "staff_report.html": build_staff_report(res)}
+            {out_dir / "staffing.json": JsonContent(data), out_dir / "staffing.csv": res.csv(), out_dir / "staff_report.html": build_staff_report(res)}
         )
         if not as_json:
             print_wrote(written)
@@ -567,7 +566,7 @@ def trap(
     if out_dir is not None:
         from ccsim.report.trap_report import build_trap_report
 
-        written = write_files({out_dir / "trap.json": json.dumps(data, indent=2), out_dir / "trap_report.html": build_trap_report(res)})
+        written = write_files({out_dir / "trap.json": JsonContent(data), out_dir / "trap_report.html": build_trap_report(res)})
         if not as_json:
             print_wrote(written)
 

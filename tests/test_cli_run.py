@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 
 import pytest
 import yaml
@@ -50,6 +52,12 @@ def test_run_overrides_and_out_dir(cli, tmp_path):
     assert "<script src=" not in html and "Plotly" in html  # plotly.js embedded, works offline
     assert html.count('class="plotly-graph-div"') == 6
     assert "seed 3" in html
+    # written through temporary files, yet with the permissions any new file gets (not owner-only)
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("summary.json", "intervals.csv", "report.html"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~mask, name
+    assert sorted(p.name for p in out.iterdir()) == ["intervals.csv", "report.html", "summary.json"]  # no temporary left
 
 
 def test_validate_reports_ok(cli):

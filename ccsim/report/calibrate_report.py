@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import plotly.graph_objects as go
 
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
 from ..metrics import Estimate
-from .html import Section, _rgba, band_traces, colour, figure, render_page, table_html, write_files
+from .html import JsonContent, Section, _rgba, band_traces, colour, figure, render_page, table_html, write_files
 
 GREY = "#7f7f7f"
 # Tables here carry words, not only numbers: left-align cells inside <div class='cal'>.
@@ -286,7 +285,7 @@ def write_calibration_report(cal: Calibration, out_dir: Path) -> list[Path]:
     return write_files(
         {
             out_dir / "report.html": build_calibration_report(cal),
-            out_dir / "calibration.json": json.dumps(cal.to_dict(), indent=2),
+            out_dir / "calibration.json": JsonContent(cal.to_dict()),
             out_dir / name: staffing_csv(cal),
         }
     )
