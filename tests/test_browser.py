@@ -18,6 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from browser import open_pages, unavailable_reason
+from conftest import SCENARIOS
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +84,11 @@ def reports(chromium, tmp_path_factory) -> dict:
         html = sorted(out.rglob("*.html"))
         assert html, f"ccsim {command} --out {out} wrote no HTML page"
         pages[command] = html[0]
+    # a run with behaviours on draws two more charts (what customers did; agents scheduled vs present)
+    out = root / "run-behaviours"
+    res = CliRunner().invoke(app, ["run", str(SCENARIOS / "bank_transfers.yaml"), "-r", "2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    pages["run-behaviours"] = out / "report.html"
     pages["broken"] = _broken_page(root / "broken.html")
     return {**open_pages(pages), **missing}
 
@@ -102,7 +108,7 @@ def _broken_page(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS + ["run-behaviours"])
 def test_report_opens_without_errors_and_draws_every_chart(reports, command):
     seen = reports[command]
     if isinstance(seen, str):

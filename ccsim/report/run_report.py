@@ -86,7 +86,7 @@ def build_run_report(result: SimulationResult) -> str:
         figure(f"Offered and answered — {tag}", xt, "contacts per interval", offered_traces),
         figure(f"Occupancy — {tag}", xt, "busy / staffed agent time (%)", occ_traces, percent=True, y_range=[0, 1.05]),
         figure(f"Queue length — {tag}", xt, "contacts waiting", queue_traces),
-    ]
+    ] + _behaviour_charts(result, tag, xt)
 
     columns = {
         "offered": "offered",
@@ -113,6 +113,50 @@ def build_run_report(result: SimulationResult) -> str:
     subtitle = f"{result.replications} replications, seed {result.seed}, {len(x)} intervals of {sc.horizon.interval_minutes} min{partial}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {result.seed}, {result.replications} replications, wall time {result.wall_time_s:.1f} s"
     return render_page(f"ccsim run: {sc.name}", subtitle, headline(result), sections, footer)
+
+
+#: Behaviour counts worth following interval by interval (each is a number of contacts or people).
+_INTERVAL_COUNTS = (
+    "redials",
+    "transfers",
+    "balked",
+    "callbacks_accepted",
+    "callbacks_broken",
+    "bot_contained",
+    "bot_dead_ends",
+    "channel_hops",
+    "customers_abandoned",
+    "customers_unresolved",
+)
+_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def _behaviour_charts(result: SimulationResult, tag: str, xt: str) -> list:
+    """When behaviours are on: what customers did per interval (redials, transfers, balks,
+    callbacks, bot outcomes, customers lost) and, for pools with shifts or shrinkage, agents
+    scheduled against present. None of it shows in the queue charts."""
+    from ..model.behaviours import relevant_metrics
+    from .behaviour_rows import LABELS
+
+    sc, x = result.scenario, result.labels
+    names = sc.type_names
+    traces = []
+    for name, metrics in relevant_metrics(sc).items():
+        k = names.index(name)
+        for j, m in enumerate(m for m in metrics if m in _INTERVAL_COUNTS):
+            traces += band_traces(x, result.intervals_by_contact_type[name][m], f"{name}: {LABELS[m][0]}", colour(k), dash=_DASHES[j % len(_DASHES)])
+    pool_traces = []
+    for p, (name, cfg) in enumerate(sc.agent_pools.items()):
+        if cfg.shrinkage is not None or cfg.shifts is not None:
+            c = colour(len(names) + p)
+            pool_traces += band_traces(x, result.intervals_by_pool[name]["agents_scheduled"], f"{name} scheduled", c, dash="dash")
+            pool_traces += band_traces(x, result.intervals_by_pool[name]["agents"], f"{name} present", c)
+    charts = []
+    if traces:
+        charts.append(figure(f"What customers did — {tag}", xt, "contacts or customers per interval", traces))
+    if pool_traces:
+        charts.append(figure(f"Agents scheduled and present — {tag}", xt, "agents (time average)", pool_traces))
+    return charts
 
 
 def _behaviour_section(result: SimulationResult) -> Section | None:
