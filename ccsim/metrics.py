@@ -9,8 +9,8 @@ all answered within T over all offered), not means of interval ratios.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -250,7 +250,7 @@ def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s
 
 
 def summarise(metrics: list[Metric], stacked: dict, names: list[str]) -> tuple[dict, dict]:
-    """(by name -> metric -> day Estimate, by name -> metric -> list of interval Estimates)."""
+    """(by name -> metric -> day Estimate, by name -> metric -> EstimateColumn of the intervals)."""
     day: dict[str, dict[str, Estimate]] = {n: {} for n in names}
     intervals: dict[str, dict[str, EstimateColumn]] = {n: {} for n in names}
     for m in metrics:

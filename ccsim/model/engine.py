@@ -96,7 +96,7 @@ class Pool:
         self.staffed = 0  # agents present, busy or idle, including those finishing before leaving
         self.busy = 0
         self.pending_leave = 0  # busy agents who leave when their contact ends
-        self.t_last = 0.0
+        self.t_last = 0.0  # when staffed agent-seconds were last integrated (_staffed_level)
         self.skill_groups = skill_groups  # contact-type indices grouped by skill level, best first
         self.staffing = staffing
         # this pool's per-slot busy and staffed agent-seconds (Tally lists); see Engine.busy_change
@@ -214,6 +214,7 @@ class Engine:
         if self.warmup_s > 0:
             chunks.append((0.0, self.warmup_s, rates_per_s[0]))
         chunks += [(self.warmup_s + i * self.interval_s, self.interval_s, r) for i, r in enumerate(rates_per_s)]
+
         def chunk(start: float, length: float, rate: float) -> list[float]:
             return np.sort(rng.uniform(start, start + length, rng.poisson(rate * self.busyness * length))).tolist()
 
