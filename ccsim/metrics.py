@@ -213,6 +213,11 @@ BEHAVIOUR_METRICS: list[Metric] = [
     _ratio("customer_abandon_rate", "customers_abandoned", "customers", "share", "customers who gave up for good, over customers"),
 ]
 TYPE_METRICS += BEHAVIOUR_METRICS
+# Added later, so appended: the earlier CSV columns keep their places.
+TYPE_METRICS += [
+    _quantile("wait_p50_seconds", 0.5, "median time in queue over all offered contacts (0 when most are answered at once)"),
+    _quantile("wait_p95_seconds", 0.95, "95th percentile of time in queue over all offered contacts"),
+]
 
 
 POOL_METRICS: list[Metric] = [

@@ -7,12 +7,15 @@ vague), and the exact value from ccsim.erlang must fall inside it. Seeds are fix
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from ccsim import erlang, scenario_from_dict
 from ccsim.metrics import estimate
 from ccsim.model.engine import simulate_replication
+from ccsim.model.tally import histogram_quantile
 
 
 def steady_scenario(per_hour: float, aht: float, agents: int, patience: float | None, seed: int) -> dict:
@@ -75,6 +78,26 @@ def test_simulation_matches_exact_erlang(label, per_hour, aht, agents, patience)
     asa = estimate(sim["asa_seconds"], confidence=0.99)
     assert asa.half_width < 0.3 * exact.asa_seconds + 0.5, f"{label}: ASA estimate too loose to catch a bug ({asa.half_width:.2f} s)"
     assert estimate(sim["service_level"], confidence=0.99).half_width < 0.03
+
+
+@pytest.mark.parametrize("per_hour,aht,agents", [(200, 180, 14), (900, 180, 52)], ids=["10 Erl on 14", "45 Erl on 52"])
+def test_wait_percentiles_match_the_erlang_c_wait_distribution(per_hour, aht, agents):
+    """In M/M/n, P(wait > t) = C(n, a) exp(-(n mu - lambda) t): the q-quantile is 0 while 1 - q >= C,
+    else ln(C / (1 - q)) / (n mu - lambda). The percentile metrics must hold it in their 99% CI."""
+    sc = scenario_from_dict({**steady_scenario(per_hour, aht, agents, None, seed=7), "replications": 40})
+    c = erlang.measures("C", per_hour, aht, agents, 20).p_wait
+    rate = agents / aht - per_hour / 3600
+    reps = [simulate_replication(sc, r) for r in range(sc.replications)]
+    hist = np.stack([r.day_wait_hist[0] for r in reps])
+    for q in (0.5, 0.9, 0.95):
+        truth = 0.0 if 1 - q >= c else math.log(c / (1 - q)) / rate
+        ci = estimate(histogram_quantile(hist, q), confidence=0.99)
+        assert ci.lo - 1e-9 <= truth <= ci.hi + 1e-9, f"p{q * 100:g}: exact {truth:.2f} s outside 99% CI [{ci.lo:.2f}, {ci.hi:.2f}]"
+        assert ci.half_width < 0.2 * truth + 1.0, f"p{q * 100:g}: too loose to catch a bug ({ci.half_width:.2f} s)"
+    # per interval too, each replication's percentiles are ordered (NaN only where nobody arrived)
+    for r in reps:
+        p50, p90, p95 = (r.wait_quantiles[q] for q in (0.5, 0.9, 0.95))
+        assert np.all((p50 <= p90) & (p90 <= p95))
 
 
 def test_erlang_a_sees_what_erlang_c_cannot():

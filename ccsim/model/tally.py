@@ -57,8 +57,8 @@ TYPE_COUNTERS = (
     "answered_at_once",  # answered with zero wait: added to the histogram's zero bin and to within_sl at freeze
 )
 POOL_LEVELS = ("busy_area", "staffed_area")
-#: Wait percentiles computed per interval at ``freeze`` (the metric wait_p90_seconds reads 0.9).
-WAIT_QUANTILES = (0.9,)
+#: Wait percentiles computed per interval at ``freeze`` (read by the metrics wait_p50/p90/p95_seconds).
+WAIT_QUANTILES = (0.5, 0.9, 0.95)
 _FREEZE_BLOCK = 128  # intervals made dense at a time at freeze: bounds its memory to ~0.8 MB
 
 
@@ -136,4 +136,5 @@ def histogram_quantile(hist: np.ndarray, q: float) -> np.ndarray:
     count = np.take_along_axis(hist, b_exp, -1)[..., 0]
     frac = np.divide(target[..., 0] - below, count, out=np.zeros_like(below, dtype=float), where=count > 0)
     value = lower[b] + np.clip(frac, 0, 1) * (upper[b] - lower[b])
+    value = np.where(b == ZERO_BIN, 0.0, value)  # in the answered-at-once bin the wait is exactly 0
     return np.where(total[..., 0] > 0, value, np.nan)

@@ -94,6 +94,7 @@ def build_run_report(result: SimulationResult) -> str:
         "abandoned": "abandoned",
         "service_level": "service level",
         "asa_seconds": "ASA",
+        "wait_p50_seconds": "half waited at most",
         "wait_p90_seconds": "90% waited at most",
         "abandon_rate": "abandon rate",
     }
