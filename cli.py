@@ -269,7 +269,7 @@ def print_comparison(cmp) -> None:
     def cell(metric, e):
         if e is None or e.mean is None:
             return "n/a"
-        hw = "" if e.half_width is None else " ±" + format_difference(metric, e.half_width, currency, unit=False).lstrip("+")
+        hw = "" if e.half_width is None else " ±" + format_difference(metric, e.half_width, currency, unit=False).lstrip("+±")  # a half-width has no sign
         return format_value(metric, e.mean, currency) + hw
 
     def diff(d):

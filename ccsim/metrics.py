@@ -217,6 +217,8 @@ TYPE_METRICS += BEHAVIOUR_METRICS
 TYPE_METRICS += [
     _quantile("wait_p50_seconds", 0.5, "median time in queue over all offered contacts (0 when most are answered at once)"),
     _quantile("wait_p95_seconds", 0.95, "95th percentile of time in queue over all offered contacts"),
+    _count("silent_abandons", "chats whose customer left without closing them (also counted abandoned); they wait in the queue until an agent opens them"),
+    _count("ghost_seconds", "agent time spent opening chats whose customer had already left", "seconds"),
 ]
 
 

@@ -154,10 +154,18 @@ class Complications(_Strict):
 
 
 class Chat(_Strict):
-    """Chat sessions: how a chat's handle time stretches when its agent holds several at once."""
+    """Chat sessions: how a chat's handle time stretches when its agent holds several at once, and
+    customers who leave a chat without closing it (silent abandonment)."""
 
     stretch: NonNegative = Field(
         0.0, description="handle time is multiplied by 1 + stretch x (chats the agent holds, this one included, - 1); 0 = no stretch"
+    )
+    silent_share: Probability = Field(
+        0.0,
+        description="share of chat abandoners who leave without closing the chat: it stays in the queue, counted abandoned, until an agent opens it and finds nobody; 0-1",
+    )
+    silent_agent_time: Distribution | None = Field(
+        None, description="an agent's time on a chat whose customer has gone (greeting, waiting for a reply, closing), seconds; needed when silent_share > 0"
     )
 
 
@@ -255,6 +263,11 @@ def behaviour_problems(sc: "Scenario") -> list[str]:
             problems.append(f"{where} -> callback: callbacks are offered to phone callers only (channel: phone)")
         if ct.chat is not None and ct.channel != "chat":
             problems.append(f"{where} -> chat: chat settings need channel: chat")
+        if ct.chat is not None and ct.chat.silent_share > 0:
+            if ct.chat.silent_agent_time is None:
+                problems.append(f"{where} -> chat -> silent_agent_time: needed when silent_share > 0 (an agent's time on a chat whose customer has gone)")
+            if ct.patience is None:
+                problems.append(f"{where} -> chat -> silent_share: nobody abandons without patience; add patience or remove silent_share")
     for pname, pool in sc.agent_pools.items():
         where = f"agent_pools -> {pname}"
         if pool.concurrency is not None and pool.concurrency.max_chats > 1:

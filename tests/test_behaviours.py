@@ -323,6 +323,85 @@ def test_chat_agents_handle_several_chats_and_concurrency_stretches_them():
     assert ds["service_level"].mean < d3["service_level"].mean  # stretched chats hold seats longer
 
 
+def _silent(share, max_chats=2, agents=4, agent_time=60.0):
+    """A busy chat desk (many abandon); share None leaves the silent keys out altogether."""
+
+    def edit(d):
+        _chat(max_chats)(d)
+        d["agent_pools"]["team"]["agents"] = agents
+        if share is not None:
+            d["contact_types"]["chat"]["chat"].update(silent_share=share, silent_agent_time={"dist": "deterministic", "mean": agent_time})
+
+    return edit
+
+
+def test_silent_chat_abandoners_stay_in_the_queue_and_cost_agents_time():
+    loud, silent = reps(scenario(_silent(None))), reps(scenario(_silent(0.5)))
+    assert_conservation(silent)
+    chat = 0
+    n_silent, abandoned = total(silent, "silent_abandons", chat), total(silent, "abandoned", chat)
+    assert 0.35 * abandoned < n_silent < 0.65 * abandoned  # about half of the abandoners
+    for s in silent:
+        assert (s.counters["silent_abandons"] <= s.counters["abandoned"]).all()
+        # every opened ghost cost exactly one agent_time; some may still be queued at the close
+        opened = s.counters["ghost_seconds"] / 60.0
+        assert (opened <= s.counters["silent_abandons"]).all() and opened.sum() > 0
+    # seats spent on nobody: busier agents, longer queues, fewer customers answered
+    assert total(silent, "queue_area") > total(loud, "queue_area")
+    assert sum(s.pool_levels["busy_area"].sum() for s in silent) > sum(s.pool_levels["busy_area"].sum() for s in loud)
+    assert total(silent, "answered", chat) < total(loud, "answered", chat)
+    # off is off: a zero share draws nothing and changes nothing
+    off = reps(scenario(_silent(0)))
+    for a, b in zip(loud, off):
+        np.testing.assert_array_equal(a.counters["answered"], b.counters["answered"])
+        np.testing.assert_array_equal(a.counters["queue_area"], b.counters["queue_area"])
+
+
+def test_a_silent_chat_by_hand():
+    # One agent, one seat. Chat A (t=0) is served until 100. Chat B (t=10, patience 20) leaves
+    # silently at 30 but waits in the queue; at 100 the agent opens it and spends 15 s on nobody.
+    # Chat C (t=99, patience 20 like every chat here) is answered at 115, after the ghost ahead of it.
+    d = {
+        "name": "ghost",
+        "horizon": {"hours": 0.5, "interval_minutes": 30},
+        "contact_types": {
+            "chat": {
+                "channel": "chat",
+                "arrivals": {"at_seconds": [0, 10, 99]},
+                "handle_time": {"dist": "deterministic", "mean": 100},
+                "patience": {"dist": "empirical", "values": [20]},
+                "chat": {"silent_share": 1.0, "silent_agent_time": {"dist": "deterministic", "mean": 15}},
+            }
+        },
+        "agent_pools": {"solo": {"skills": ["chat"], "agents": 1}},
+    }
+    sc = scenario_from_dict(d)
+    from ccsim.model.engine import Engine
+
+    stats = Engine(sc, 0, records=True).run()
+    c = {k: float(v[0, 0]) for k, v in stats.counters.items()}
+    assert (c["offered"], c["answered"], c["abandoned"], c["silent_abandons"], c["ghost_seconds"]) == (3, 2, 1, 1, 15)
+    rows = sorted(stats.records, key=lambda r: r[1])
+    assert [r[:4] for r in rows] == [(0, 0.0, 0.0, 100.0), (0, 10.0, None, 30.0), (0, 99.0, 115.0, 215.0)]  # one row for B
+    assert stats.pool_levels["busy_area"][0, 0] == pytest.approx(100 + 15 + 100)
+    # B is in the queue from 10 to 100 (the center cannot tell it left), C from 99 to 115
+    assert c["queue_area"] == pytest.approx(90 + 16)
+
+
+def test_silent_abandonment_needs_its_agent_time_and_patience():
+    def edit(d):
+        _chat(1)(d)
+        ct = d["contact_types"]["chat"]
+        ct["chat"]["silent_share"] = 0.4
+        del ct["patience"]
+
+    with pytest.raises(ScenarioError) as info:
+        scenario(edit)
+    text = str(info.value)
+    assert "contact_types -> chat -> chat -> silent_agent_time: needed when silent_share > 0" in text
+    assert "contact_types -> chat -> chat -> silent_share: nobody abandons without patience" in text
+
+
 def test_email_is_a_backlog_behind_live_work_that_never_abandons():
     def edit(d):
         d["contact_types"]["email"] = {

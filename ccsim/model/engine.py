@@ -57,8 +57,9 @@ class _Wake:
 class Contact:
     """A contact in the system; it doubles as the event of its own abandonment timer."""
 
-    # customer, tolerance and cb_at are set only when a behaviour needs them (behaviours/core.py)
-    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "answered", "callbacks", "customer", "tolerance", "cb_at")
+    # customer, tolerance and cb_at are set only when a behaviour needs them (behaviours/core.py),
+    # ghost only on a chat its customer left silently (behaviours/silent.py)
+    __slots__ = ("kind", "arrived", "slot", "handle", "patience", "state", "answered", "callbacks", "customer", "tolerance", "cb_at", "ghost")
     _ok = True
 
     def __init__(self, kind: int, arrived: float, slot: int, handle: float, patience: float):
@@ -335,7 +336,8 @@ class Engine:
         pool.busy -= 1
         if self.records is not None:
             c = agent.contact
-            self.records.append((c.kind, c.arrived, c.answered, now, pool.index))
+            if c.answered is not None:  # None: a chat left silently, logged when its customer left
+                self.records.append((c.kind, c.arrived, c.answered, now, pool.index))
         agent.contact = None
         if pool.pending_leave:
             self._staffed_level(pool, now)

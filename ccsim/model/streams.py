@@ -33,6 +33,7 @@ PURPOSES = {
     "routing": 13,
     "after_contact_work": 14,
     "hop": 15,
+    "silent": 16,
 }
 
 BATCH = 4096

@@ -25,6 +25,8 @@ LABELS = {
     "bot_contained": ("resolved by self-service", "count"),
     "bot_dead_ends": ("self-service dead ends", "count"),
     "channel_hops": ("came back here after a bot dead end", "count"),
+    "silent_abandons": ("abandoned silently (chat left open)", "count"),
+    "ghost_seconds": ("agent time on chats already abandoned", "hours"),
     "customers": ("customers (people, first contact here)", "count"),
     "customers_answered": ("customers served", "count"),
     "customers_abandoned": ("customers who gave up for good", "count"),

@@ -126,6 +126,7 @@ _INTERVAL_COUNTS = (
     "bot_contained",
     "bot_dead_ends",
     "channel_hops",
+    "silent_abandons",
     "customers_abandoned",
     "customers_unresolved",
 )
@@ -134,7 +135,7 @@ _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 def _behaviour_charts(result: SimulationResult, tag: str, xt: str) -> list:
     """When behaviours are on: what customers did per interval (redials, transfers, balks,
-    callbacks, bot outcomes, customers lost) and, for pools with shifts or shrinkage, agents
+    callbacks, bot outcomes, silent chat abandons, customers lost) and, for pools with shifts or shrinkage, agents
     scheduled against present. None of it shows in the queue charts."""
     from ..model.behaviours import relevant_metrics
     from .behaviour_rows import LABELS

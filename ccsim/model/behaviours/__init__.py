@@ -42,6 +42,8 @@ CALL_COUNTERS = (
     "bot_contained",  # resolved by self-service; never offered to the human queue
     "bot_dead_ends",  # could not reach a human from self-service
     "channel_hops",  # offered attempts that came back through this type after a bot dead end
+    "silent_abandons",  # chats whose customer left without closing them; counted abandoned
+    "ghost_seconds",  # agent time spent opening chats whose customer had already left
 )
 #: Per-customer counters, in the type and slot of the customer's *first* contact.
 CUSTOMER_COUNTERS = (
@@ -90,7 +92,7 @@ def routing_groups(scenario, pool_cfg, index: dict[str, int]) -> list[list[int]]
 
 def install_behaviours(engine: "Engine") -> list[str]:
     """Install what the scenario switches on; return the names of the installed behaviours."""
-    from . import channels, core, workforce
+    from . import channels, core, silent, workforce
 
     sc = engine.scenario
     installed = []
@@ -101,6 +103,7 @@ def install_behaviours(engine: "Engine") -> list[str]:
         installed += core.install(engine)  # per-customer tracking, then each customer behaviour
     else:
         engine.finishers.append(_every_contact_is_a_customer)
+    installed += silent.install(engine)  # outermost: a chat left silently bypasses the answer hooks
     engine.finishers.append(workforce.pool_levels_finisher(engine))
     return installed
 
@@ -142,6 +145,8 @@ def relevant_metrics(scenario) -> dict[str, list[str]]:
             m += ["bot_contained", "bot_dead_ends"]
         if name in hop_targets:
             m += ["channel_hops"]
+        if ct.chat is not None and ct.chat.silent_share > 0:
+            m += ["silent_abandons", "ghost_seconds"]
         journeys = ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service
         if tracked and journeys:
             m += ["customers", "customers_answered", "customers_abandoned", "customers_unresolved"]
