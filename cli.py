@@ -100,11 +100,12 @@ def _pct(e) -> str:
     return "n/a" if e.mean is None else f"{e.mean:.1%} ± {e.half_width:.1%}" if e.half_width is not None else f"{e.mean:.1%}"
 
 
-def _num(e, unit: str = "") -> str:
+def _num(e, unit: str = "", scale: float = 1.0) -> str:
+    """Mean ± half-width in ``unit``, after dividing by ``scale`` (3600 shows seconds as hours)."""
     if e.mean is None:
         return "n/a"
-    hw = f" ± {e.half_width:,.1f}" if e.half_width is not None else ""
-    return f"{e.mean:,.1f}{hw}{unit}"
+    hw = f" ± {e.half_width / scale:,.1f}" if e.half_width is not None else ""
+    return f"{e.mean / scale:,.1f}{hw}{unit}"
 
 
 def print_run_summary(result: SimulationResult) -> None:
@@ -158,7 +159,7 @@ def print_behaviour_summary(result: SimulationResult) -> None:
         if fmt == "share":
             return _pct(est)
         if fmt == "hours":
-            return "n/a" if est.mean is None else f"{est.mean / 3600:,.1f} h"
+            return _num(est, " h", scale=3600)
         return _num(est, " s" if fmt == "seconds" else "")
 
     for title, first, rows in (
