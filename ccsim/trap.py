@@ -177,7 +177,7 @@ _LABELS = {
     "handle_time": "handle-time variability",
     "after_contact_work": "after-contact work",
     "complications": "AHT growth: complications",
-    "chat": "chat slow-down",
+    "chat": "chat: slow-down with concurrency, silent abandons",
     "busyness": "day-to-day forecast error",
     "shrinkage": "shrinkage",
     "redial": "redials",
