@@ -153,7 +153,7 @@ class Difference:
         ``holm``, significance corrected for testing every interval of the day (see the module doc)."""
         if not holm:
             return [_verdict(e, self.sense) for e in self.intervals]
-        return [_verdict(e, self.sense) if kept else ("undefined" if e.mean is None else "not significant") for e, kept in zip(self.intervals, self.holm_significant)]
+        return [_verdict(e, self.sense, kept) for e, kept in zip(self.intervals, self.holm_significant)]
 
     @property
     def holm_significant(self) -> list[bool]:
@@ -206,10 +206,12 @@ def _significant(e: Estimate) -> bool:
     return e.lo is not None and e.hi is not None and (e.lo > 0 or e.hi < 0)
 
 
-def _verdict(e: Estimate, sense: int) -> str:
+def _verdict(e: Estimate, sense: int, significant: bool | None = None) -> str:
+    """better / worse (or higher / lower without a sense), not significant, or undefined;
+    ``significant`` overrides the estimate's own 95% test (Holm's correction, say)."""
     if e.mean is None:
         return "undefined"
-    if not _significant(e):
+    if not (_significant(e) if significant is None else significant):
         return "not significant"
     if sense == 0:
         return "higher" if e.mean > 0 else "lower"

@@ -42,13 +42,20 @@ def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     n = len(v)
+    if n < 2:
+        return _estimate_of(v.mean() if n else None, None, None, n)
+    mean = float(v.mean())
+    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    return _estimate_of(mean, mean - half, mean + half, n)
+
+
+def _estimate_of(mean, lo, hi, n: int) -> Estimate:
+    """An Estimate from its parts, as Python floats: no mean without a replication, no interval from one."""
     if n == 0:
         return Estimate(None, None, None, 0)
-    mean = float(v.mean())
     if n == 1:
-        return Estimate(mean, None, None, 1)
-    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return Estimate(mean, mean - half, mean + half, n)
+        return Estimate(float(mean), None, None, 1)
+    return Estimate(float(mean), float(lo), float(hi), n)
 
 
 class EstimateColumn(Sequence[Estimate]):
@@ -69,13 +76,7 @@ class EstimateColumn(Sequence[Estimate]):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        k = int(self.n[i])
-        if k == 0:
-            return Estimate(None, None, None, 0)
-        mean = float(self.mean[i])
-        if k == 1:
-            return Estimate(mean, None, None, 1)
-        return Estimate(mean, float(self.lo[i]), float(self.hi[i]), k)
+        return _estimate_of(self.mean[i], self.lo[i], self.hi[i], int(self.n[i]))
 
     def __add__(self, other) -> list[Estimate]:  # concatenates like the list it stands for
         return list(self) + list(other)

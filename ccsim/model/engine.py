@@ -305,12 +305,20 @@ class Engine:
             self.tally.record_wait(kind, slot, wait)
         else:  # answered at once, the common case: one count (Tally.freeze adds it to within_sl and the histogram)
             self._answered_at_once[kind][slot] += 1
-        pool = agent.pool
-        pool.busy_row[self.slot] += self.slot_end - now  # busy_change(pool, now, +1) inlined
+        pool = agent.pool  # occupy(agent, contact, contact.handle) inlined: it runs once per contact
+        pool.busy_row[self.slot] += self.slot_end - now
         pool.busy += 1
         agent.contact = contact
         agent.callbacks = self._cb_end
         self.schedule(agent, NORMAL, contact.handle)
+
+    def occupy(self, agent: Agent, contact: Contact, seconds: float) -> None:
+        """Keep ``agent`` busy with ``contact`` for ``seconds`` from now; its end is a service end.
+        For behaviours that start work their own way (kept callbacks, chats left silently)."""
+        self.busy_change(agent.pool, self.env._now, +1)
+        agent.contact = contact
+        agent.callbacks = self._cb_end
+        self.schedule(agent, NORMAL, seconds)
 
     def busy_change(self, pool: Pool, now: float, delta: int) -> None:
         """One more (+1) or one fewer (-1) busy agent from ``now``, in busy agent-seconds.

@@ -206,10 +206,6 @@ def _starter(e):
         e.tally.record_wait(k, slot, live)
         kept[k][slot] += 1
         cb_wait[k][slot] += now - contact.cb_at
-        pool = agent.pool
-        e.busy_change(pool, now, +1)
-        agent.contact = contact
-        agent.callbacks = e._cb_end
-        env.schedule(agent, NORMAL, contact.handle)
+        e.occupy(agent, contact, contact.handle)
 
     return start_callback

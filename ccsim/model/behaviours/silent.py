@@ -17,8 +17,6 @@ The per-contact log has one row for it, at the moment its customer left.
 
 from __future__ import annotations
 
-from simpy.events import NORMAL
-
 from .. import streams
 
 
@@ -65,10 +63,7 @@ def install(e) -> list[str]:
             agent.owner[0] += 1
         busy_for = agent_time[k]()
         ghost_seconds[k][contact.slot] += busy_for
-        e.busy_change(agent.pool, env._now, +1)
-        agent.contact = contact
-        agent.callbacks = e._cb_end
-        env.schedule(agent, NORMAL, busy_for)
+        e.occupy(agent, contact, busy_for)
 
     e._on_abandon, e._abandon, e._start = on_abandon, abandon, start
     return [f"silent_abandonment:{sc.type_names[k]}" for k in share]
