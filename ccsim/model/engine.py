@@ -343,9 +343,7 @@ class Engine:
         pool.busy_row[self.slot] -= self.slot_end - now  # busy_change(pool, now, -1) inlined
         pool.busy -= 1
         if self.records is not None:
-            c = agent.contact
-            if c.answered is not None:  # None: a chat left silently, logged when its customer left
-                self.records.append((c.kind, c.arrived, c.answered, now, pool.index))
+            self.log_served(agent.contact, now, pool.index)
         agent.contact = None
         if pool.pending_leave:
             self._staffed_level(pool, now)
@@ -353,6 +351,11 @@ class Engine:
             pool.staffed -= 1
             return
         self._next_work(agent, now)
+
+    def log_served(self, contact: Contact, now: float, pool_index: int) -> None:
+        """The contact-log row of a contact whose service ends now (records on only); a behaviour
+        whose agent work is not a service (behaviours/silent.py) rebinds it to skip that work."""
+        self.records.append((contact.kind, contact.arrived, contact.answered, now, pool_index))
 
     def _next_work(self, agent: Agent, now: float) -> None:
         """A free agent takes the oldest contact of its best skill level with someone waiting."""

@@ -7,6 +7,7 @@ installs only the behaviours switched on there, by rebinding a few well-named En
 - ``_abandon`` and ``after_abandon[kind]``: what follows giving up (core, redial)
 - ``_start``: what happens when an agent answers (core, channels)
 - ``_on_service_end`` and ``after_service[kind]``: what follows service (core, transfer, workforce)
+- ``_on_abandon`` and ``log_served``: a chat left silently stays queued and is logged once (silent)
 - pool ``staffing`` and ``new_agent``: who is on the phones (workforce, channels)
 
 A scenario that uses none of them (plain M/M/n+M) keeps the Engine's own methods and runs no

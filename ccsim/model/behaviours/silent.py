@@ -34,7 +34,7 @@ def install(e) -> list[str]:
         return []
     C = e.tally.type_counters
     silent, ghost_seconds = C["silent_abandons"], C["ghost_seconds"]
-    inner_on_abandon, inner_abandon, inner_start = e._on_abandon, e._abandon, e._start
+    inner_on_abandon, inner_abandon, inner_start, inner_log = e._on_abandon, e._abandon, e._start, e.log_served
 
     def on_abandon(contact) -> None:
         k = contact.kind
@@ -58,12 +58,15 @@ def install(e) -> list[str]:
             return
         k = contact.kind
         contact.state = DONE
-        contact.answered = None  # nobody answered: no second row in the contact log
         if agent.owner is not None:  # a chat seat: the person holds one more chat (channels.py)
             agent.owner[0] += 1
         busy_for = agent_time[k]()
         ghost_seconds[k][contact.slot] += busy_for
         e.occupy(agent, contact, busy_for)
 
-    e._on_abandon, e._abandon, e._start = on_abandon, abandon, start
+    def log_served(contact, now: float, pool_index: int) -> None:
+        if not getattr(contact, "ghost", False):  # a silent chat's row was written when its customer left
+            inner_log(contact, now, pool_index)
+
+    e._on_abandon, e._abandon, e._start, e.log_served = on_abandon, abandon, start, log_served
     return [f"silent_abandonment:{sc.type_names[k]}" for k in share]
