@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import ccsim
-from ccsim.report.html import JsonContent, write_atomic, write_files
+from ccsim.outputs import JsonContent, write_atomic, write_files
 from ccsim.results import SimulationResult
 from ccsim.runner import RunnerError
 from ccsim.scenario import Scenario, ScenarioError
@@ -91,7 +91,7 @@ def print_json(data: dict) -> None:
 
 
 def print_wrote(written: list[Path], console: Console = out) -> None:
-    """'wrote a, b, c' for the files a command wrote (atomically: ccsim.report.html.write_files)."""
+    """'wrote a, b, c' for the files a command wrote (atomically: ccsim.outputs.write_files)."""
     if written:
         console.print("wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False, soft_wrap=True)
 

@@ -8,8 +8,7 @@ The Python API for notebooks::
     result.by_contact_type["calls"]["service_level"]   # Estimate(mean, lo, hi, n)
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .scenario import Scenario, ScenarioError, bundled_scenario_path, load_scenario, scenario_from_dict  # noqa: E402
 from .results import SimulationResult  # noqa: E402
 from .runner import simulate  # noqa: E402

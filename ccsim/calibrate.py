@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import numpy as np
 from scipy import optimize, special, stats
 
-from . import __version__
+from ._version import __version__
 
 #: Columns ``ccsim calibrate`` reads, by their canonical names; ``--columns`` maps export names onto them.
 REQUIRED_COLUMNS = ("arrival_time", "answer_time", "end_time")

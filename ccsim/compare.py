@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from scipy import stats as sps
 
-from . import __version__
+from ._version import __version__
 from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, estimate, estimate_columns, stack_counters
 from .results import SimulationResult
 from .runner import Progress, run_units

@@ -19,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
-from .report.html import atomic_file
+from .outputs import atomic_file
 from .results import SimulationResult
 
 #: A Monday; replication r is logged as day r after it.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, stack_counters, summarise
 from .model.tally import ReplicationStats
 from .scenario import Scenario

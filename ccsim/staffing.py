@@ -34,7 +34,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy import stats as sps
 
-from . import __version__
+from ._version import __version__
 from .metrics import stack_counters
 from .model.tally import ReplicationStats
 from .scenario import AgentPool, Scenario, ScenarioError, ServiceLevel, Targets, TypeTargets

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .distributions import Exponential
 from .metrics import Estimate, estimate, stack_counters
 from .model.tally import ReplicationStats

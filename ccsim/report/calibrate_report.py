@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
 from ..metrics import Estimate
-from .html import JsonContent, Section, _rgba, band_traces, colour, figure, render_page, table_html, write_files
+from ..outputs import JsonContent, write_files
+from .html import Section, _rgba, band_traces, colour, figure, render_page, table_html
 
 GREY = "#7f7f7f"
 # Tables here carry words, not only numbers: left-align cells inside <div class='cal'>.

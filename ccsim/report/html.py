@@ -9,18 +9,13 @@ chart of the page.
 from __future__ import annotations
 
 import html
-import json
-import os
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, TextIO
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from .. import __version__
+from .._version import __version__
 from ..metrics import Estimate
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
@@ -154,55 +149,3 @@ def render_page(title: str, subtitle: str, summary: list[str], sections: list[Se
             parts.append("<div class='chart'>" + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}) + "</div>")
     parts.append(f"<footer>{footer} &middot; ccsim {html.escape(__version__)}</footer></body></html>")
     return "".join(parts)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` to write to; it replaces ``path`` only when the block ends
-    without error, so a crash or Ctrl-C never leaves a half-written file. The file gets the usual
-    permissions (0666 less the umask), not the owner-only ones of a temporary file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class JsonContent:
-    """File content to be written with ``json.dump``, streamed: a year of 15-minute intervals makes
-    a JSON of a few hundred MB, and building it as one indented string would take gigabytes."""
-
-    def __init__(self, data):
-        self.data = data
-
-    def write(self, fh: TextIO) -> None:
-        json.dump(self.data, fh, indent=2)
-        fh.write("\n")
-
-
-def write_atomic(path: Path, content: str | JsonContent) -> None:
-    """Write ``content`` (text, or JSON streamed) to ``path`` through ``atomic_file``."""
-    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        if isinstance(content, JsonContent):
-            content.write(fh)
-        else:
-            fh.write(content)
-
-
-def write_files(files: dict[Path, str | JsonContent]) -> list[Path]:
-    """``write_atomic`` each (path, content) in order; return the paths written."""
-    for path, content in files.items():
-        write_atomic(path, content)
-    return list(files)
