@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from .config import ClockTime, PositiveSeconds, Probability, ScenarioError, Strict, format_validation_error, parse_clock
 from .distributions import Distribution, expand_preset
-from .shifts import ShiftRules, rules_problems
+from .shifts import ShiftRules, rules_problems, shift_staffing
 from .scenario_behaviours import (
     Announcement,
     Callback,
     Chat,
-    ClockTime,
     Complications,
     Concurrency,
     Redial,
@@ -34,26 +34,7 @@ from .scenario_behaviours import (
     Shrinkage,
     Transfers,
     behaviour_problems,
-    parse_clock,
 )
-
-Probability = Annotated[float, Field(ge=0, le=1)]
-PositiveSeconds = Annotated[float, Field(gt=0)]
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``problems`` holds one human-readable line per problem."""
-
-    def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = problems
-        self.source = source
-        super().__init__("\n".join(problems))
-
-
-class Strict(BaseModel):
-    """Base for every scenario section: unknown keys are errors, because a typo must not pass."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Horizon(Strict):
@@ -225,8 +206,6 @@ class AgentPool(Strict):
         if self.shifts is not None:
             if horizon is None:
                 raise ValueError("a pool given by shifts needs the horizon to give per-interval staffing")
-            from .model.behaviours.workforce import shift_staffing
-
             return [round(x) for x in shift_staffing(self.shifts, horizon)]
         return list(self.agents) if isinstance(self.agents, list) else [self.agents] * n_intervals
 
@@ -336,62 +315,6 @@ def cross_field_problems(sc: Scenario) -> list[str]:
 
 
 # --- loading -------------------------------------------------------------------------------
-
-_MESSAGES = {
-    "greater_than": lambda e: f"must be > {e['ctx']['gt']}",
-    "greater_than_equal": lambda e: f"must be >= {e['ctx']['ge']}",
-    "less_than": lambda e: f"must be < {e['ctx']['lt']}",
-    "less_than_equal": lambda e: f"must be <= {e['ctx']['le']}",
-    "extra_forbidden": lambda e: "unknown key (a typo?)",
-    "missing": lambda e: "required",
-    "too_short": lambda e: "must not be empty" if e["ctx"].get("min_length") == 1 else e["msg"].lower(),
-}
-
-
-def _readable_loc(loc: tuple, raw: Any) -> list[str]:
-    """Drop the parts of a pydantic location that are not keys the user wrote.
-
-    pydantic inserts union-member and discriminator tags ('exponential', 'int', 'list[int]')
-    into locations; following the raw input tells which parts are real keys.
-    """
-    parts, node = [], raw
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            parts.append(str(part))
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            parts.append(f"[{part}]")
-            node = node[part]
-        elif isinstance(node, dict) or isinstance(node, list) or node is None:
-            if isinstance(node, dict) and part not in ("function-after", "function-before") and not _is_tag(part, node):
-                parts.append(str(part))
-                node = None
-        # scalars: remaining parts are type tags
-    return parts
-
-
-def _is_tag(part, node: dict) -> bool:
-    return part == node.get("dist") or (isinstance(part, str) and ("[" in part or part in {"int", "float", "str", "dict", "list", "tuple"}))
-
-
-def format_validation_error(err: ValidationError, raw: Any) -> list[str]:
-    """One line per problem: ``a -> b -> c: message``; duplicate lines from union branches merged."""
-    lines: list[str] = []
-    for e in err.errors():
-        if e["type"] == "union_tag_invalid":
-            msg = f"unknown dist '{e['ctx']['tag']}' (known: {e['ctx']['expected_tags']})"
-        elif e["type"] == "value_error" and isinstance(e.get("ctx", {}).get("error"), ScenarioError):
-            lines.extend(e["ctx"]["error"].problems)
-            continue
-        else:
-            fmt = _MESSAGES.get(e["type"])
-            msg = fmt(e) if fmt else e["msg"].removeprefix("Value error, ")
-        where = " -> ".join(_readable_loc(e["loc"], raw))
-        line = f"{where}: {msg}" if where else msg
-        if line not in lines:
-            lines.append(line)
-    return lines
-
 
 def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> None:
     """Replace ``arrivals: {csv: file}`` by the volumes it holds, so the model stays file-free."""

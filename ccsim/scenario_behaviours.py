@@ -6,55 +6,27 @@ the core scenario module stays short. Every key carries its unit, default and ra
 unless the key name says otherwise. Checks that involve other parts of the scenario (a transfer
 target that must be a contact type, a chat pool that must only serve chat) are in
 ``behaviour_problems``, called from ``scenario.cross_field_problems``.
-
-``ClockTime`` (an HH:MM field) lives here too, not in ``scenario.py``: ``shifts.py`` and this module
-need it at import time, and ``scenario.py`` imports both of them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from .config import ClockTime, Probability, Strict, parse_clock
 from .distributions import Distribution
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
 
-Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def parse_clock(value: str) -> int:
-    """'08:30' -> minutes after midnight; '24:00' is allowed as an end."""
-    try:
-        hours, minutes = value.split(":")
-        h, m = int(hours), int(minutes)
-    except (ValueError, AttributeError):
-        raise ValueError(f"'{value}' is not a time of day like 08:00") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"'{value}' is not a time of day like 08:00")
-    return h * 60 + m
-
-
-def _valid_clock(value: str) -> str:
-    parse_clock(value)
-    return value
-
-
-#: A clock time of day, HH:MM ('24:00' allowed as an end), kept as written; ``parse_clock`` reads it.
-ClockTime = Annotated[str, AfterValidator(_valid_clock)]
 
 
 # --- contact-type behaviours -----------------------------------------------------------------
 
 
-class Redial(_Strict):
+class Redial(Strict):
     """Customers who abandon (or balk) try again: the call basis counts every attempt, the customer basis the final outcome."""
 
     probability: Probability = Field(description="chance that a customer who gave up tries again, 0-1")
@@ -63,7 +35,7 @@ class Redial(_Strict):
     after_balk: bool = Field(True, description="customers who balk at an announcement redial too")
 
 
-class TransferRoute(_Strict):
+class TransferRoute(Strict):
     """One way out of this contact type after service."""
 
     to: str = Field(description="contact type the customer is transferred to")
@@ -78,7 +50,7 @@ class TransferRoute(_Strict):
         return self
 
 
-class Transfers(_Strict):
+class Transfers(Strict):
     """After service, a share of contacts moves to another contact type and queues there again."""
 
     routes: Annotated[list[TransferRoute], Field(min_length=1)] = Field(description="where served contacts go next; probabilities must sum to <= 1")
@@ -92,7 +64,7 @@ class Transfers(_Strict):
         return self
 
 
-class BrokenPromise(_Strict):
+class BrokenPromise(Strict):
     """What a customer whose callback never came does next."""
 
     delay: Distribution = Field(description="time from accepting the callback to contacting again, seconds")
@@ -100,7 +72,7 @@ class BrokenPromise(_Strict):
     recontact_probability: Probability = Field(1.0, description="chance the customer contacts again at all; the rest are lost (unresolved)")
 
 
-class Callback(_Strict):
+class Callback(Strict):
     """Virtual hold: when the expected wait is long, callers may leave the queue and be called back."""
 
     offer_when_wait_exceeds: NonNegative = Field(
@@ -114,7 +86,7 @@ class Callback(_Strict):
     broken: BrokenPromise | None = Field(None, description="what customers with a broken promise do; omitted = they are lost (unresolved)")
 
 
-class Announcement(_Strict):
+class Announcement(Strict):
     """An 'expected wait' or 'we are unusually busy' message; some callers hang up on hearing it."""
 
     when_queue_exceeds: Annotated[int, Field(ge=0)] | None = Field(None, description="play it when more than this many contacts are waiting")
@@ -128,7 +100,7 @@ class Announcement(_Strict):
         return self
 
 
-class SelfService(_Strict):
+class SelfService(Strict):
     """A bot or FAQ in front of the human queue."""
 
     containment: Probability = Field(description="share of arriving contacts the bot resolves (bot_contained), 0-1")
@@ -146,14 +118,14 @@ class SelfService(_Strict):
         return self
 
 
-class Complications(_Strict):
+class Complications(Strict):
     """The gap between the plan's ideal AHT and reality: some contacts need extra work."""
 
     share: Probability = Field(description="share of contacts that complicate, 0-1")
     extra: Distribution = Field(description="extra handle time of a complicated contact, seconds")
 
 
-class Chat(_Strict):
+class Chat(Strict):
     """Chat sessions: how a chat's handle time stretches when its agent holds several at once, and
     customers who leave a chat without closing it (silent abandonment)."""
 
@@ -172,12 +144,12 @@ class Chat(_Strict):
 # --- agent-pool behaviours -------------------------------------------------------------------
 
 
-class Break(_Strict):
+class Break(Strict):
     start: ClockTime = Field(description="clock time the break starts, HH:MM")
     minutes: Annotated[float, Field(gt=0, le=600)] = Field(description="length of the break, minutes")
 
 
-class Shift(_Strict):
+class Shift(Strict):
     """``count`` agents working from ``start`` to ``end`` (clock times), off the phones during ``breaks``."""
 
     start: ClockTime = Field(description="clock time the shift starts, HH:MM")
@@ -213,7 +185,7 @@ class Shift(_Strict):
         return periods
 
 
-class Shrinkage(_Strict):
+class Shrinkage(Strict):
     """Scheduled time lost to absence and off-phone work, drawn per replication and per agent."""
 
     mean: Annotated[float, Field(ge=0, lt=1)] = Field(description="expected share of scheduled agent time lost, 0-1 (30-35% is common)")
@@ -228,7 +200,7 @@ class Shrinkage(_Strict):
         return self
 
 
-class Concurrency(_Strict):
+class Concurrency(Strict):
     """Chat agents who hold several conversations at once."""
 
     max_chats: Annotated[int, Field(ge=1, le=20)] = Field(description="chats one agent handles at the same time")

@@ -23,19 +23,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from .scenario_behaviours import ClockTime, parse_clock
+from .config import ClockTime, ScenarioError, Strict, format_validation_error, parse_clock
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Horizon
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BreakRule(_Strict):
+class BreakRule(Strict):
     """A break every agent of a shift kind takes, placed by the optimiser inside a window."""
 
     minutes: Annotated[int, Field(gt=0, le=240)] = Field(description="length of the break, minutes")
@@ -56,7 +52,7 @@ class BreakRule(_Strict):
         return self.earliest_after_minutes if self.latest_after_minutes is None else self.latest_after_minutes
 
 
-class ShiftKind(_Strict):
+class ShiftKind(Strict):
     """One allowed shift length with its breaks and, optionally, its own start window."""
 
     name: str | None = Field(None, description="label in reports (default: the length, e.g. '8h')")
@@ -82,7 +78,7 @@ class ShiftKind(_Strict):
         return self.hours - sum(b.minutes for b in self.breaks if not b.paid) / 60.0
 
 
-class ShiftRules(_Strict):
+class ShiftRules(Strict):
     """Rules for ``ccsim staff``'s shift optimiser (top-level ``shifts:``; not a roster).
 
     A roster of actual shifts (start, end, count) belongs under ``agent_pools -> POOL -> shifts``.
@@ -131,8 +127,6 @@ def load_shift_rules(path) -> ShiftRules:
 
     import yaml
     from pydantic import ValidationError
-
-    from .scenario import ScenarioError, format_validation_error
 
     path = Path(path)
     try:
@@ -329,3 +323,38 @@ def optimise_shifts(
         status=status,
         day_start_min=day0,
     )
+
+
+# --- the agents a list of shifts puts on the floor --------------------------------------------
+
+
+def shift_steps(shifts, horizon) -> list[tuple[float, int]]:
+    """(minute after the horizon start, agents from then on), starting at minute 0, within the horizon."""
+    day0 = horizon.start_minute
+    length = horizon.total_minutes
+    edges = {0.0}
+    pieces = []
+    for sh in shifts:
+        for a, z in sh.pieces(day0):
+            pieces.append((a, z, sh.count))
+            edges.update(x for x in (a, z) if 0 < x < length)
+    steps = []
+    for t in sorted(edges):
+        level = sum(c for a, z, c in pieces if a <= t < z)
+        if not steps or steps[-1][1] != level:
+            steps.append((t, level))
+    return steps
+
+
+def shift_staffing(shifts, horizon) -> list[float]:
+    """Time-average agents per interval from shifts (for tables and scheduled-time metrics)."""
+    steps = shift_steps(shifts, horizon) + [(horizon.total_minutes, 0)]
+    im = horizon.interval_minutes
+    out = []
+    for i in range(horizon.n_intervals):
+        lo, hi = i * im, (i + 1) * im
+        area = 0.0
+        for (t, level), (t2, _) in zip(steps, steps[1:]):
+            area += level * max(0.0, min(hi, t2) - max(lo, t))
+        out.append(area / im)
+    return out

@@ -14,40 +14,9 @@ from __future__ import annotations
 import numpy as np
 from simpy.events import NORMAL
 
+from ...shifts import shift_staffing, shift_steps
 from .. import streams
 from . import beta_share
-
-
-def shift_steps(shifts, horizon) -> list[tuple[float, int]]:
-    """(minute after the horizon start, agents from then on), starting at minute 0, within the horizon."""
-    day0 = horizon.start_minute
-    length = horizon.total_minutes
-    edges = {0.0}
-    pieces = []
-    for sh in shifts:
-        for a, z in sh.pieces(day0):
-            pieces.append((a, z, sh.count))
-            edges.update(x for x in (a, z) if 0 < x < length)
-    steps = []
-    for t in sorted(edges):
-        level = sum(c for a, z, c in pieces if a <= t < z)
-        if not steps or steps[-1][1] != level:
-            steps.append((t, level))
-    return steps
-
-
-def shift_staffing(shifts, horizon) -> list[float]:
-    """Time-average agents per interval from shifts (for tables and scheduled-time metrics)."""
-    steps = shift_steps(shifts, horizon) + [(horizon.total_minutes, 0)]
-    im = horizon.interval_minutes
-    out = []
-    for i in range(horizon.n_intervals):
-        lo, hi = i * im, (i + 1) * im
-        area = 0.0
-        for (t, level), (t2, _) in zip(steps, steps[1:]):
-            area += level * max(0.0, min(hi, t2) - max(lo, t))
-        out.append(area / im)
-    return out
 
 
 def install_staffing(e) -> list[str]:

@@ -1,0 +1,109 @@
+"""What every section of a scenario shares: the strict base model, common field types, clock
+times, and the error that carries one readable line per problem.
+
+It sits below ``scenario.py``, ``scenario_behaviours.py`` and ``shifts.py`` so that each of them
+can use these without importing another (the config modules form no circle).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are errors, because a typo must not pass."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` holds one human-readable line per problem."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        super().__init__("\n".join(problems))
+
+
+def parse_clock(value: str) -> int:
+    """'08:30' -> minutes after midnight; '24:00' is allowed as an end."""
+    try:
+        hours, minutes = value.split(":")
+        h, m = int(hours), int(minutes)
+    except (ValueError, AttributeError):
+        raise ValueError(f"'{value}' is not a time of day like 08:00") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(f"'{value}' is not a time of day like 08:00")
+    return h * 60 + m
+
+
+def _valid_clock(value: str) -> str:
+    parse_clock(value)
+    return value
+
+
+#: A clock time of day, HH:MM ('24:00' allowed as an end), kept as written; ``parse_clock`` reads it.
+ClockTime = Annotated[str, AfterValidator(_valid_clock)]
+
+
+# --- readable validation errors ------------------------------------------------------------
+
+_MESSAGES = {
+    "greater_than": lambda e: f"must be > {e['ctx']['gt']}",
+    "greater_than_equal": lambda e: f"must be >= {e['ctx']['ge']}",
+    "less_than": lambda e: f"must be < {e['ctx']['lt']}",
+    "less_than_equal": lambda e: f"must be <= {e['ctx']['le']}",
+    "extra_forbidden": lambda e: "unknown key (a typo?)",
+    "missing": lambda e: "required",
+    "too_short": lambda e: "must not be empty" if e["ctx"].get("min_length") == 1 else e["msg"].lower(),
+}
+
+
+def _readable_loc(loc: tuple, raw: Any) -> list[str]:
+    """Drop the parts of a pydantic location that are not keys the user wrote.
+
+    pydantic inserts union-member and discriminator tags ('exponential', 'int', 'list[int]')
+    into locations; following the raw input tells which parts are real keys.
+    """
+    parts, node = [], raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            parts.append(f"[{part}]")
+            node = node[part]
+        elif isinstance(node, dict) or isinstance(node, list) or node is None:
+            if isinstance(node, dict) and part not in ("function-after", "function-before") and not _is_tag(part, node):
+                parts.append(str(part))
+                node = None
+        # scalars: remaining parts are type tags
+    return parts
+
+
+def _is_tag(part, node: dict) -> bool:
+    return part == node.get("dist") or (isinstance(part, str) and ("[" in part or part in {"int", "float", "str", "dict", "list", "tuple"}))
+
+
+def format_validation_error(err: ValidationError, raw: Any) -> list[str]:
+    """One line per problem: ``a -> b -> c: message``; duplicate lines from union branches merged."""
+    lines: list[str] = []
+    for e in err.errors():
+        if e["type"] == "union_tag_invalid":
+            msg = f"unknown dist '{e['ctx']['tag']}' (known: {e['ctx']['expected_tags']})"
+        elif e["type"] == "value_error" and isinstance(e.get("ctx", {}).get("error"), ScenarioError):
+            lines.extend(e["ctx"]["error"].problems)
+            continue
+        else:
+            fmt = _MESSAGES.get(e["type"])
+            msg = fmt(e) if fmt else e["msg"].removeprefix("Value error, ")
+        where = " -> ".join(_readable_loc(e["loc"], raw))
+        line = f"{where}: {msg}" if where else msg
+        if line not in lines:
+            lines.append(line)
+    return lines
