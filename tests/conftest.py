@@ -1,4 +1,4 @@
-"""Shared helpers: the reference scenario as a dict, and a CLI runner."""
+"""Shared helpers: the reference scenario as a dict, a CLI runner and one Dask cluster for the suite."""
 
 from __future__ import annotations
 
@@ -47,3 +47,16 @@ def cli():
         return runner.invoke(app, [str(a) for a in args])
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real Dask cluster of two worker processes on this machine, started once for the whole suite.
+
+    Starting one takes about a second and leaves worker processes behind until it closes, so the
+    tests that need a cluster share this one; a test that counts the cluster's work compares
+    before and after its own run (the scheduler's task counts only grow).
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster

@@ -44,23 +44,15 @@ def assert_same_waits(got, want) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """A real Dask cluster of two worker processes on this machine."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def serial():
     sc = small()
     return sc, simulate(sc, backend="inprocess")
 
 
-def test_summary_json_identical_in_process_pool_and_dask(serial, cluster):
+def test_summary_json_identical_in_process_pool_and_dask(serial, dask_cluster):
     sc, expected = serial
     pool = simulate(sc, workers=2)  # auto: more than one worker -> process pool
-    dask = simulate(sc, scheduler=cluster.scheduler_address)
+    dask = simulate(sc, scheduler=dask_cluster.scheduler_address)
     assert summary(pool) == summary(expected)
     assert summary(dask) == summary(expected)
     # merged in replication order, not arrival order: the per-replication stats line up one to one
@@ -70,34 +62,34 @@ def test_summary_json_identical_in_process_pool_and_dask(serial, cluster):
     assert offered_by_replication(dask.replication_stats) == per_rep
 
 
-def test_the_parallel_paths_really_run_elsewhere(cluster):
+def test_the_parallel_paths_really_run_elsewhere(dask_cluster):
     units = [(small(), r) for r in range(4)]
     here = f"{socket.gethostname()}:{os.getpid()}"
     inproc = run_units(units, backend="inprocess")
     assert {r.extra["worker"] for r in inproc.results} == {here}
     pool = run_units(units, workers=2)
     assert (pool.backend, pool.workers) == ("processes", 2)
-    dask = run_units(units, scheduler=cluster.scheduler_address)
+    dask = run_units(units, scheduler=dask_cluster.scheduler_address)
     assert (dask.backend, dask.workers) == ("dask", 2)
     for batch in (pool, dask):
         where = {r.extra["worker"] for r in batch.results}
         assert here not in where and 1 <= len(where) <= 2
 
 
-def test_scheduler_from_environment(cluster, monkeypatch):
-    monkeypatch.setenv(runner.SCHEDULER_ENV, cluster.scheduler_address)
+def test_scheduler_from_environment(dask_cluster, monkeypatch):
+    monkeypatch.setenv(runner.SCHEDULER_ENV, dask_cluster.scheduler_address)
     batch = run_units([(small(), 0), (small(), 1)])
     assert batch.backend == "dask"
     monkeypatch.setenv(runner.SCHEDULER_ENV, "")
     assert run_units([(small(), 0)]).backend == "inprocess"
 
 
-def test_several_scenarios_in_one_batch_come_back_in_unit_order(cluster):
+def test_several_scenarios_in_one_batch_come_back_in_unit_order(dask_cluster):
     """What compare, sweeps and staffing searches do: units of different scenarios interleaved."""
     plans = [small(hours=1, seed=s) for s in (1, 2, 3)]
     units = [(plans[i % 3], i // 3) for i in range(9)]
     expected = run_units(units, backend="inprocess").results
-    for batch in (run_units(units, workers=2, chunksize=2), run_units(units, scheduler=cluster.scheduler_address, chunksize=2)):
+    for batch in (run_units(units, workers=2, chunksize=2), run_units(units, scheduler=dask_cluster.scheduler_address, chunksize=2)):
         assert not batch.interrupted
         assert offered_by_replication(batch.results) == offered_by_replication(expected)
         for got, want in zip(batch.results, expected):
@@ -133,7 +125,7 @@ def test_interruption_keeps_finished_replications(serial, backend, request):
     sc = sc.model_copy(update={"replications": 8})
     kwargs = {"workers": 2} if backend == "processes" else {}
     if backend == "dask":
-        kwargs["scheduler"] = request.getfixturevalue("cluster").scheduler_address
+        kwargs["scheduler"] = request.getfixturevalue("dask_cluster").scheduler_address
     stop = InterruptAfter(2)
     before = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. the Dask cluster's
     batch = run_units([(sc, r) for r in range(8)], progress=stop, backend=backend, **kwargs)
@@ -163,9 +155,9 @@ def test_dask_backend_without_a_scheduler_is_an_error(monkeypatch):
         run_units([(small(), 0)], backend="dask")
 
 
-def test_cli_workers_and_scheduler_give_the_same_json(cli, cluster):
+def test_cli_workers_and_scheduler_give_the_same_json(cli, dask_cluster):
     path = REPO / "scenarios" / "reference_mmn.yaml"
-    runs = [cli("run", path, "-r", "3", "--json", *flags) for flags in ([], ["--workers", "2"], ["--scheduler", cluster.scheduler_address])]
+    runs = [cli("run", path, "-r", "3", "--json", *flags) for flags in ([], ["--workers", "2"], ["--scheduler", dask_cluster.scheduler_address])]
     assert [r.exit_code for r in runs] == [0, 0, 0], runs[0].output
     docs = [json.loads(r.stdout) for r in runs]
     for d in docs:

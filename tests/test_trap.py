@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 import ccsim
 from ccsim.trap import explore, realities
 
@@ -49,29 +47,27 @@ def test_cli_trap_json():
     assert {"sweep", "cliff", "gap_by_cause"} <= set(data)
 
 
-def test_staff_and_trap_run_on_a_dask_cluster_with_the_same_answer():
+def test_staff_and_trap_run_on_a_dask_cluster_with_the_same_answer(dask_cluster):
     """--scheduler reaches the runner: a real two-worker cluster gives the in-process numbers."""
-    distributed = pytest.importorskip("distributed")
     from typer.testing import CliRunner
 
     from cli import app
 
     path = str(ccsim.bundled_scenario_path("default"))
     commands = (["trap", path, "-r", "3", "--points", "3", "--no-causes", "--json"], ["staff", path, "-r", "3", "--json"])
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
 
-        def chunks_run() -> int:  # replication chunks the cluster has computed so far
-            prefix = cluster.scheduler.task_prefixes.get("run_chunk")
-            return prefix.state_counts["memory"] if prefix is not None else 0
+    def chunks_run() -> int:  # replication chunks the cluster has computed so far
+        prefix = dask_cluster.scheduler.task_prefixes.get("run_chunk")
+        return prefix.state_counts["memory"] if prefix is not None else 0
 
-        for args in commands:
-            here = CliRunner().invoke(app, args)
-            before = chunks_run()
-            there = CliRunner().invoke(app, args + ["--scheduler", cluster.scheduler_address])
-            assert here.exit_code == 0 and there.exit_code == 0, there.output
-            assert chunks_run() > before, args[0]  # the replications really ran on the cluster
-            a, b = json.loads(here.stdout), json.loads(there.stdout)
-            for d in (a, b):
-                for key in ("wall_time_seconds", "timings_seconds"):
-                    d.pop(key, None)
-            assert a == b, args[0]
+    for args in commands:
+        here = CliRunner().invoke(app, args)
+        before = chunks_run()
+        there = CliRunner().invoke(app, args + ["--scheduler", dask_cluster.scheduler_address])
+        assert here.exit_code == 0 and there.exit_code == 0, there.output
+        assert chunks_run() > before, args[0]  # the replications really ran on the cluster
+        a, b = json.loads(here.stdout), json.loads(there.stdout)
+        for d in (a, b):
+            for key in ("wall_time_seconds", "timings_seconds"):
+                d.pop(key, None)
+        assert a == b, args[0]
