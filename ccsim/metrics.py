@@ -181,10 +181,10 @@ TYPE_METRICS: list[Metric] = [
     _time_average("mean_queue", "queue_area", "contacts", "time-average number waiting"),
 ]
 
-# --- behaviour metrics (issue 4, docs/behaviours.md) ---------------------------------------
+# --- behaviour metrics (docs/behaviours.md) ---------------------------------------
 # Always computed, so the JSON and CSV keys do not depend on the scenario: zero (or null for a
 # ratio with nothing to divide) where a behaviour is off. Every tally carries every behaviour
-# counter (model.behaviours.BEHAVIOUR_COUNTERS), so they are read like the core counters.
+# counter (declared by each behaviour, model.behaviours.BEHAVIOUR_COUNTERS), so they are read like the core counters.
 
 
 BEHAVIOUR_METRICS: list[Metric] = [

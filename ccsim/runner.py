@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal, Sequence
 
-from .model.engine import simulate_replication
+from .model import simulate_replication
 from .model.tally import ReplicationStats
 from .results import SimulationResult
 from .scenario import Scenario

@@ -14,7 +14,7 @@ import pytest
 
 import ccsim
 from ccsim import ScenarioError, scenario_from_dict
-from ccsim.model.engine import simulate_replication
+from ccsim.model import simulate_replication
 
 BASE = {
     "name": "behaviour test",
@@ -376,9 +376,7 @@ def test_a_silent_chat_by_hand():
         "agent_pools": {"solo": {"skills": ["chat"], "agents": 1}},
     }
     sc = scenario_from_dict(d)
-    from ccsim.model.engine import Engine
-
-    stats = Engine(sc, 0, records=True).run()
+    stats = simulate_replication(sc, 0, records=True)
     c = {k: float(v[0, 0]) for k, v in stats.counters.items()}
     assert (c["offered"], c["answered"], c["abandoned"], c["silent_abandons"], c["ghost_seconds"]) == (3, 2, 1, 1, 15)
     rows = sorted(stats.records, key=lambda r: r[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccsim import scenario_from_dict
-from ccsim.model.engine import Engine
+from ccsim.model import simulate_replication
 
 
 def one_agent_day(**ct_changes) -> dict:
@@ -28,7 +28,7 @@ def test_one_agent_three_calls_trace():
     # t=0 call 1 answered at once, ends 30. t=10 call 2 waits 20 s, answered 30, ends 60.
     # t=20 call 3 would be answered at 60 (wait 40) but its patience is 25: it hangs up at 45.
     sc = scenario_from_dict(one_agent_day())
-    stats = Engine(sc, 0, records=True).run()
+    stats = simulate_replication(sc, 0, records=True)
     assert sorted(stats.records, key=lambda r: r[1]) == [
         (0, 0.0, 0.0, 30.0, 0),
         (0, 10.0, 30.0, 60.0, 0),
@@ -55,7 +55,7 @@ def test_agent_whose_shift_ends_finishes_the_contact_in_hand():
     d = one_agent_day(arrivals={"at_seconds": [1790, 1810]}, patience=None)
     d["horizon"] = {"start": "09:00", "hours": 1, "interval_minutes": 30}
     d["agent_pools"]["solo"]["agents"] = [1, 0]
-    stats = Engine(scenario_from_dict(d), 0, records=True).run()
+    stats = simulate_replication(scenario_from_dict(d), 0, records=True)
     rows = sorted(stats.records, key=lambda r: r[1])
     assert rows[0] == (0, 1790.0, 1790.0, 1820.0, 0)
     assert rows[1][2] is None and rows[1][3] == 3600.0
@@ -79,7 +79,7 @@ def test_longest_idle_agent_takes_the_call_and_skill_priority_orders_queues():
             "b": {"skills": ["vip", "normal"], "agents": 1},
         },
     }
-    stats = Engine(scenario_from_dict(d), 0, records=True).run()
+    stats = simulate_replication(scenario_from_dict(d), 0, records=True)
     rows = {(r[0], r[1]): r for r in stats.records}
     # both agents idle since 0; the tie goes to the first pool listed
     assert rows[(0, 0.0)][4] == 0

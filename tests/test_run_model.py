@@ -8,7 +8,7 @@ import pytest
 import ccsim
 from ccsim import scenario_from_dict
 from ccsim.metrics import estimate
-from ccsim.model.engine import simulate_replication
+from ccsim.model import simulate_replication
 
 from conftest import SCENARIOS, reference
 

@@ -14,7 +14,7 @@ import pytest
 
 from ccsim import erlang, scenario_from_dict
 from ccsim.metrics import estimate
-from ccsim.model.engine import simulate_replication
+from ccsim.model import simulate_replication
 from ccsim.model.tally import histogram_quantile
 
 
@@ -65,6 +65,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label,per_hour,aht,agents,patience", CASES, ids=[c[0] for c in CASES])
 def test_simulation_matches_exact_erlang(label, per_hour, aht, agents, patience):
     sc = scenario_from_dict(steady_scenario(per_hour, aht, agents, patience, seed=2026))
@@ -80,6 +81,7 @@ def test_simulation_matches_exact_erlang(label, per_hour, aht, agents, patience)
     assert estimate(sim["service_level"], confidence=0.99).half_width < 0.03
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("per_hour,aht,agents", [(200, 180, 14), (900, 180, 52)], ids=["10 Erl on 14", "45 Erl on 52"])
 def test_wait_percentiles_match_the_erlang_c_wait_distribution(per_hour, aht, agents):
     """In M/M/n, P(wait > t) = C(n, a) exp(-(n mu - lambda) t): the q-quantile is 0 while 1 - q >= C,

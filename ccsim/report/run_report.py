@@ -137,8 +137,7 @@ def _behaviour_charts(result: SimulationResult, tag: str, xt: str) -> list:
     """When behaviours are on: what customers did per interval (redials, transfers, balks,
     callbacks, bot outcomes, silent chat abandons, customers lost) and, for pools with shifts or shrinkage, agents
     scheduled against present. None of it shows in the queue charts."""
-    from ..model.behaviours import relevant_metrics
-    from .behaviour_rows import LABELS
+    from .behaviour_rows import LABELS, relevant_metrics
 
     sc, x = result.scenario, result.labels
     names = sc.type_names

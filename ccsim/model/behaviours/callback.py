@@ -1,6 +1,6 @@
 """Announcements and callbacks (virtual hold): what a caller hears and chooses before queueing.
 
-Both act at the door of the queue, after the attempt is counted ``offered``:
+Both act at the queue door, after the attempt is counted ``offered``:
 
 1. An announcement plays when the queue (or the expected wait) passes its threshold; a share of
    callers hang up on hearing it: ``balked`` (also counted ``abandoned``, with wait 0).
@@ -19,193 +19,171 @@ agent is free): the estimate an ACD announces.
 
 from __future__ import annotations
 
-from simpy.events import NORMAL
-
-from .. import streams
-from . import callback_queues
-
-
-def install(e) -> list[str]:
-    sc = e.scenario
-    installed = []
-    cbq = callback_queues(sc)
-    if cbq:
-        _add_callback_queues(e, len(cbq))
-    for k, (name, ct) in enumerate(sc.contact_types.items()):
-        if ct.announcement is None and ct.callback is None:
-            continue
-        _install_door(e, k, name, ct, cbq.get(k))
-        if ct.announcement is not None:
-            installed.append(f"announcement:{name}")
-        if ct.callback is not None:
-            installed.append(f"callback:{name}")
-    if cbq:
-        e.start_callback = _starter(e)
-    return installed
+from ..entities import SERVED, WAITING
+from ..routing import callback_queues, longest_idle_pool
+from ..seam import TypeBehaviour
 
 
-def _add_callback_queues(e, extra: int) -> None:
-    """Callback queues sit after the types' queues; their tally rows are dropped at the end."""
-    from collections import deque
+class QueueDoor(TypeBehaviour):
+    name = "announcement_callback"
+    layer = 35  # a kept callback's answer is counted inside the journey's (which sees every answer)
+    wraps = ("queue_door", "answer")
+    counters = (
+        "callbacks_offered",
+        "callbacks_accepted",
+        "callbacks_kept",  # callbacks made (the customer was called back); counted answered
+        "callbacks_broken",  # promises not kept (incl. callbacks still pending at the close); counted abandoned
+        "callback_wait_sum",  # seconds from accepting to being called back, over kept callbacks
+        "balked",  # hung up on hearing an announcement; counted abandoned (with wait 0)
+    )
+    streams = ("balk", "callback")
+    metrics = ("balked", "callbacks_offered", "callbacks_accepted", "callbacks_kept", "callbacks_broken", "callback_wait_seconds")
 
-    t = e.tally
-    for _ in range(extra):
-        e.queues.append(deque())
-        e.waiting.append(0)
-        e.q_last.append(0.0)
-        for rows in t.type_counters.values():
-            rows.append([0] * t.n_slots)
-        t.wait_hist.append([None] * t.n_slots)
-    n = e.n_types
+    @staticmethod
+    def section(contact_type):
+        if contact_type.announcement is None and contact_type.callback is None:
+            return None
+        return contact_type
 
-    def drop_rows(stats) -> None:
-        for key, arr in stats.counters.items():
-            stats.counters[key] = arr[:n]
-        stats.day_wait_hist = stats.day_wait_hist[:n]
-        stats.wait_quantiles = {q: arr[:n] for q, arr in stats.wait_quantiles.items()}
+    def __init__(self, engine, type_index, type_name, contact_type):
+        super().__init__(engine, type_index, type_name, contact_type)
+        #: the type's callback queue (a kept promise waits there for a free agent), if it has callbacks
+        self.callback_queue = None
+        if contact_type.callback is not None:
+            self.callback_queue = engine.add_queue()
+            assert self.callback_queue == callback_queues(engine.scenario)[type_index], "callback queues are added in type order"
 
-    e.finishers.insert(0, drop_rows)
+    def _expected_wait(self):
+        engine, type_index = self.engine, self.type_index
+        pools, waiting = engine.pools_for[type_index], engine.waiting
+        mean_handle = self.config.handle_time.expectation
 
+        def expected_wait() -> float:
+            agents = 0
+            for pool in pools:
+                if pool.free:
+                    return 0.0
+                agents += pool.staffed - pool.pending_leave
+            return (waiting[type_index] + 1) * mean_handle / max(agents, 1)
 
-def _expected_wait(e, k: int, mean_handle: float):
-    pools = e.pools_for[k]
-    waiting = e.waiting
+        return expected_wait
 
-    def expected_wait() -> float:
-        agents = 0
-        for p in pools:
-            if p.free:
-                return 0.0
-            agents += p.staffed - p.pending_leave
-        return (waiting[k] + 1) * mean_handle / max(agents, 1)
+    def queue_door(self, inner):
+        engine, name, type_index = self.engine, self.type_name, self.type_index
+        env, journeys, counters = engine.env, engine.journeys, engine.counters
+        expected_wait = self._expected_wait()
+        announcement, callback = self.config.announcement, self.config.callback
+        balked = counters["balked"]
+        if announcement is not None:
+            balks = self.uniforms("balk", name)
+            by_queue = announcement.when_queue_exceeds is not None
+            threshold = announcement.when_queue_exceeds if by_queue else announcement.when_expected_wait_exceeds
+            balk_probability = announcement.balk_probability
+        if callback is not None:
+            accepts = self.uniforms("callback", name)
+            keeps = self.uniforms("callback", f"{name}/keep")
+            offer_s, accept_probability, keep_rate = callback.offer_when_wait_exceeds, callback.accept_probability, callback.keep_rate
+            offered, accepted, broken = counters["callbacks_offered"], counters["callbacks_accepted"], counters["callbacks_broken"]
+            promised, promised_delay = callback.when == "promised", callback.promised_delay
+            pools, queue_index = engine.pools_for[type_index], self.callback_queue
+            queue = engine.queues[queue_index]
+            broken_cfg = callback.broken
+            if broken_cfg is not None:
+                recontacts = self.uniforms("callback", f"{name}/recontact")
+                recontact_delay = self.draws(broken_cfg.delay, "callback", f"{name}/broken_delay")
+                patience_factor = broken_cfg.patience_factor
+                redials = counters["redials"]
 
-    return expected_wait
+                def recontact(wake) -> None:
+                    old = wake.subject
+                    customer = old.customer
+                    customer.attempts += 1
+                    patience = journeys.repeat_patience[type_index]() * patience_factor
+                    engine.present(journeys.attempt(type_index, old.handle, patience, customer), redials)
 
+                recontact_handlers = (recontact,)
 
-def _install_door(e, k: int, name: str, ct, qi: int | None) -> None:
-    from ..engine import WAITING, _Wake, longest_idle_pool
-
-    sc, env = e.scenario, e.env
-    C = e.tally.type_counters
-    gen = lambda purpose, label="": streams.generator(sc.seed, e.replication, purpose, f"{name}{label}")  # noqa: E731
-    inner = e.door[k]
-    expected_wait = _expected_wait(e, k, ct.handle_time.expectation)
-    ann, cb = ct.announcement, ct.callback
-    balked = C["balked"]
-    if ann is not None:
-        balk_u = streams.uniforms(gen("balk"))
-        by_queue = ann.when_queue_exceeds is not None
-        threshold = ann.when_queue_exceeds if by_queue else ann.when_expected_wait_exceeds
-        balk_p = ann.balk_probability
-    if cb is not None:
-        accept_u = streams.uniforms(gen("callback"))
-        keep_u = streams.uniforms(gen("callback", "/keep"))
-        offer_s, accept_p, keep_rate = cb.offer_when_wait_exceeds, cb.accept_probability, cb.keep_rate
-        offered, accepted, broken = C["callbacks_offered"], C["callbacks_accepted"], C["callbacks_broken"]
-        promised = cb.when == "promised"
-        promised_delay = cb.promised_delay
-        pools = e.pools_for[k]
-        queue = e.queues[qi]
-        br = cb.broken
-        unresolved = C["customers_unresolved"]
-        if br is not None:
-            recontact_u = streams.uniforms(gen("callback", "/recontact"))
-            recontact_delay = streams.draws(br.delay, gen("callback", "/broken_delay"))
-            factor = br.patience_factor
-            redials = C["redials"]
-
-            def recontact(wake) -> None:
-                old = wake.target
-                cust = old.customer
-                cust.attempts += 1
-                e.present(e.attempt(k, old.handle, e.repeat_patience[k]() * factor, cust), redials)
-
-            recontact_cb = (recontact,)
-
-        def due(contact) -> None:
-            """A kept callback becomes due: a free agent calls now, or it waits in the callback queue."""
-            best = longest_idle_pool(pools)
-            if best is not None:
-                e._start(best.free.popleft(), contact)
-                return
-            e._queue_level(qi, env._now, +1)
-            queue.append(contact)
-
-        def on_promised(wake) -> None:
-            due(wake.target)
-
-        promised_cb = (on_promised,)
-
-    def door(contact) -> None:
-        now = env._now
-        slot = contact.slot
-        ew = None
-        if ann is not None:
-            if by_queue:
-                loud = e.waiting[k] > threshold
-            else:
-                ew = expected_wait()
-                loud = ew > threshold
-            if loud and balk_u() < balk_p:
-                balked[k][slot] += 1
-                e.record_abandon(contact, now)
-                e.after_abandon[k](contact, now, True)
-                return
-        if cb is not None:
-            if ew is None:
-                ew = expected_wait()
-            if ew > offer_s:
-                offered[k][slot] += 1
-                if accept_u() < accept_p:
-                    accepted[k][slot] += 1
-                    if keep_u() < keep_rate:
-                        contact.cb_at = now
-                        contact.state = WAITING
-                        if promised:
-                            wake = _Wake(contact)
-                            wake.callbacks = promised_cb
-                            env.schedule(wake, NORMAL, promised_delay)
-                        else:
-                            due(contact)
-                    else:
-                        broken[k][slot] += 1
-                        e.record_abandon(contact, now)
-                        if br is not None and recontact_u() < br.recontact_probability:
-                            wake = _Wake(contact)
-                            wake.callbacks = recontact_cb
-                            env.schedule(wake, NORMAL, recontact_delay())
-                        else:
-                            e.finish(contact.customer, unresolved)
+            def due(contact) -> None:
+                """A kept callback becomes due: a free agent calls now, or it waits in the callback queue."""
+                best = longest_idle_pool(pools)
+                if best is not None:
+                    engine.answer(best.free.popleft(), contact)
                     return
-        inner(contact)
+                engine.queue_level(queue_index, env.now, +1)
+                queue.append(contact)
 
-    e.door[k] = door
+            def on_promised(wake) -> None:
+                due(wake.subject)
 
+            promised_handlers = (on_promised,)
 
-def _starter(e):
-    """Start a kept callback: counted answered with its live-queue wait, and kept with its time to callback."""
-    from ..engine import SERVED
+        def queue_door(contact) -> None:
+            now = env.now
+            slot = contact.arrival_slot
+            expected = None
+            if announcement is not None:
+                if by_queue:
+                    loud = engine.waiting[type_index] > threshold
+                else:
+                    expected = expected_wait()
+                    loud = expected > threshold
+                if loud and balks() < balk_probability:
+                    balked[type_index][slot] += 1
+                    engine.record_abandon(contact, now)
+                    engine.after_abandon[type_index](contact, now, True)
+                    return
+            if callback is not None:
+                if expected is None:
+                    expected = expected_wait()
+                if expected > offer_s:
+                    offered[type_index][slot] += 1
+                    if accepts() < accept_probability:
+                        accepted[type_index][slot] += 1
+                        if keeps() < keep_rate:
+                            contact.callback_at = now
+                            contact.state = WAITING
+                            if promised:
+                                engine.wake_after(promised_delay, promised_handlers, contact)
+                            else:
+                                due(contact)
+                        else:
+                            broken[type_index][slot] += 1
+                            engine.record_abandon(contact, now)
+                            if broken_cfg is not None and recontacts() < broken_cfg.recontact_probability:
+                                engine.wake_after(recontact_delay(), recontact_handlers, contact)
+                            else:
+                                journeys.unresolved(contact.customer)
+                        return
+            inner(contact)
 
-    env = e.env
-    C = e.tally.type_counters
-    answered, wait_answered, wait_all, within_sl = C["answered"], C["wait_answered_sum"], C["wait_all_sum"], C["within_sl"]
-    kept, cb_wait = C["callbacks_kept"], C["callback_wait_sum"]
-    sl_seconds = e.sl_seconds
+        return queue_door
 
-    def start_callback(agent, contact) -> None:
-        now = env._now
-        contact.state = SERVED
-        contact.answered = now
-        k, slot = contact.kind, contact.slot
-        live = contact.cb_at - contact.arrived
-        answered[k][slot] += 1
-        wait_answered[k][slot] += live
-        wait_all[k][slot] += live
-        if live <= sl_seconds[k]:
-            within_sl[k][slot] += 1
-        e.tally.record_wait(k, slot, live)
-        kept[k][slot] += 1
-        cb_wait[k][slot] += now - contact.cb_at
-        e.occupy(agent, contact, contact.handle)
+    def answer(self, inner):
+        """A kept callback is counted answered with its live-queue wait, and kept with its time to callback."""
+        if self.callback_queue is None:
+            return inner
+        engine = self.engine
+        env, counters, sl_seconds = engine.env, engine.counters, engine.sl_seconds
+        answered, wait_answered, wait_all, within_sl = counters["answered"], counters["wait_answered_sum"], counters["wait_all_sum"], counters["within_sl"]
+        kept, callback_wait = counters["callbacks_kept"], counters["callback_wait_sum"]
 
-    return start_callback
+        def answer(agent, contact) -> None:
+            if contact.callback_at is None:
+                inner(agent, contact)
+                return
+            now = env.now
+            contact.state = SERVED
+            contact.answered = now
+            type_index, slot = contact.type_index, contact.arrival_slot
+            live_wait = contact.callback_at - contact.arrived
+            answered[type_index][slot] += 1
+            wait_answered[type_index][slot] += live_wait
+            wait_all[type_index][slot] += live_wait
+            if live_wait <= sl_seconds[type_index]:
+                within_sl[type_index][slot] += 1
+            engine.tally.record_wait(type_index, slot, live_wait)
+            kept[type_index][slot] += 1
+            callback_wait[type_index][slot] += now - contact.callback_at
+            engine.begin_work(agent, contact, contact.handle)
+
+        return answer

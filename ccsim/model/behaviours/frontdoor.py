@@ -8,47 +8,55 @@ the others end unresolved. Only first attempts meet the bot; redials go straight
 
 from __future__ import annotations
 
-from simpy.events import NORMAL
-
-from .. import streams
+from ..seam import TypeBehaviour
 
 
-def install(e, k: int, name: str, cfg) -> None:
-    from ..engine import _Wake
+class SelfService(TypeBehaviour):
+    name = "self_service"
+    layer = 50
+    wraps = ("front_door",)
+    counters = (
+        "bot_contained",  # resolved by self-service; never offered to the human queue
+        "bot_dead_ends",  # could not reach a human from self-service
+        "channel_hops",  # offered attempts that came back through this type after a bot dead end
+    )
+    streams = ("bot", "hop")
+    metrics = ("bot_contained", "bot_dead_ends", "channel_hops")
 
-    sc, env = e.scenario, e.env
-    u = streams.uniforms(streams.generator(sc.seed, e.replication, "bot", name))
-    C = e.tally.type_counters
-    contained, dead_ends, hops, first = C["bot_contained"], C["bot_dead_ends"], C["channel_hops"], C["first_attempts"]
-    self_served, unresolved = C["customers_self_served"], C["customers_unresolved"]
-    share, escape = cfg.containment, cfg.human_escape
-    hop_p = cfg.hop_probability
-    if hop_p > 0:
-        to = sc.type_names.index(cfg.hop_to)
-        hop_u = streams.uniforms(streams.generator(sc.seed, e.replication, "hop", name))
-        hop_delay = streams.draws(cfg.hop_delay, streams.generator(sc.seed, e.replication, "hop", f"{name}/delay"))
+    @staticmethod
+    def section(contact_type):
+        return contact_type.self_service
 
-        def hop_arrive(wake) -> None:
-            cust = wake.target
-            cust.attempts += 1
-            e.present(e.attempt(to, e.repeat_handle[to](), e.repeat_patience[to](), cust), hops)
+    def front_door(self, to_the_queue):
+        engine, cfg, name = self.engine, self.config, self.type_name
+        journeys = engine.journeys
+        contains = self.uniforms("bot", name)
+        counters = engine.counters
+        contained, dead_ends, hops = counters["bot_contained"], counters["bot_dead_ends"], counters["channel_hops"]
+        type_index, share, escape, hop_probability = self.type_index, cfg.containment, cfg.human_escape, cfg.hop_probability
+        if hop_probability > 0:
+            to = engine.scenario.type_names.index(cfg.hop_to)
+            hops_now = self.uniforms("hop", name)
+            hop_delay = self.draws(cfg.hop_delay, "hop", f"{name}/delay")
 
-        hop_cb = (hop_arrive,)
+            def hop_arrive(wake) -> None:
+                customer = wake.subject
+                customer.attempts += 1
+                engine.present(journeys.attempt(to, journeys.repeat_handle[to](), journeys.repeat_patience[to](), customer), hops)
 
-    def front(contact) -> None:
-        slot = contact.slot
-        if u() < share:
-            contained[k][slot] += 1
-            e.finish(contact.customer, self_served)
-        elif escape:
-            e.present(contact, first)
-        else:
-            dead_ends[k][slot] += 1
-            if hop_p > 0 and hop_u() < hop_p:
-                wake = _Wake(contact.customer)
-                wake.callbacks = hop_cb
-                env.schedule(wake, NORMAL, hop_delay())
+            hop_handlers = (hop_arrive,)
+
+        def front_door(contact) -> None:
+            if contains() < share:
+                contained[type_index][contact.arrival_slot] += 1
+                journeys.self_served(contact.customer)
+            elif escape:
+                to_the_queue(contact)
             else:
-                e.finish(contact.customer, unresolved)
+                dead_ends[type_index][contact.arrival_slot] += 1
+                if hop_probability > 0 and hops_now() < hop_probability:
+                    engine.wake_after(hop_delay(), hop_handlers, contact.customer)
+                else:
+                    journeys.unresolved(contact.customer)
 
-    e.front[k] = front
+        return front_door

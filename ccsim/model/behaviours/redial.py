@@ -7,35 +7,42 @@ a fresh patience; the customer basis counts the person once, by the final outcom
 
 from __future__ import annotations
 
-from simpy.events import NORMAL
-
-from .. import streams
+from ..seam import TypeBehaviour
 
 
-def install(e, k: int, name: str, cfg) -> None:
-    from ..engine import _Wake
+class Redial(TypeBehaviour):
+    name = "redial"
+    layer = 50
+    wraps = ("after_abandon",)
+    counters = ("redials",)  # offered attempts that repeat an abandoned, balked or broken-promise attempt
+    streams = ("redial",)
+    metrics = ("redials",)
 
-    sc, env = e.scenario, e.env
-    u = streams.uniforms(streams.generator(sc.seed, e.replication, "redial", name))
-    delay = streams.draws(cfg.delay, streams.generator(sc.seed, e.replication, "redial", f"{name}/delay"))
-    give_up = e.after_abandon[k]
-    redials = e.tally.type_counters["redials"]
-    p, max_attempts, after_balk = cfg.probability, cfg.max_attempts, cfg.after_balk
+    @staticmethod
+    def section(contact_type):
+        return contact_type.redial
 
-    def arrive(wake) -> None:
-        old = wake.target
-        cust = old.customer
-        cust.attempts += 1
-        e.present(e.attempt(k, old.handle, e.repeat_patience[k](), cust), redials)
+    def after_abandon(self, give_up):
+        engine, cfg = self.engine, self.config
+        journeys = engine.journeys
+        decide = self.uniforms("redial", self.type_name)
+        delay = self.draws(cfg.delay, "redial", f"{self.type_name}/delay")
+        redials = engine.counters["redials"]
+        type_index = self.type_index
+        probability, max_attempts, after_balk = cfg.probability, cfg.max_attempts, cfg.after_balk
 
-    cb = (arrive,)
+        def redial(wake) -> None:
+            old = wake.subject
+            customer = old.customer
+            customer.attempts += 1
+            engine.present(journeys.attempt(type_index, old.handle, journeys.repeat_patience[type_index](), customer), redials)
 
-    def after_abandon(contact, now: float, balked: bool) -> None:
-        if contact.customer.attempts >= max_attempts or (balked and not after_balk) or u() >= p:
-            give_up(contact, now, balked)
-            return
-        wake = _Wake(contact)
-        wake.callbacks = cb
-        env.schedule(wake, NORMAL, delay())
+        redial_handlers = (redial,)
 
-    e.after_abandon[k] = after_abandon
+        def after_abandon(contact, now: float, balked: bool) -> None:
+            if contact.customer.attempts >= max_attempts or (balked and not after_balk) or decide() >= probability:
+                give_up(contact, now, balked)
+                return
+            engine.wake_after(delay(), redial_handlers, contact)
+
+        return after_abandon

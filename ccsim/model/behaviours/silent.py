@@ -9,7 +9,7 @@ this:
 - when the customer's patience runs out the contact is counted abandoned, as any other
   (``silent_abandons`` counts these), but it stays in the queue and in its length;
 - an agent who reaches it is busy for a draw of ``D`` (``ghost_seconds``, in occupancy), answers
-  nobody and moves on; chat seats count it as a chat held;
+  nobody and moves on; the work starts like any other (chat seats count it as a chat held);
 - one still queued at the close is dropped without being counted twice.
 
 The per-contact log has one row for it, at the moment its customer left.
@@ -17,56 +17,77 @@ The per-contact log has one row for it, at the moment its customer left.
 
 from __future__ import annotations
 
-from .. import streams
+from ..entities import DONE, WAITING
+from ..seam import Behaviour
 
 
-def install(e) -> list[str]:
-    from ..engine import DONE, WAITING
+class SilentChats(Behaviour):
+    name = "silent_abandonment"
+    layer = 60  # outermost: a chat nobody is in bypasses every answer and abandon rule
+    wraps = ("give_up", "abandon", "answer", "log_served")
+    counters = (
+        "silent_abandons",  # chats whose customer left without closing them; counted abandoned
+        "ghost_seconds",  # agent time spent opening chats whose customer had already left
+    )
+    streams = ("silent",)
+    metrics = ("silent_abandons", "ghost_seconds")
 
-    sc, env = e.scenario, e.env
-    share, agent_time, decide = {}, {}, {}
-    for k, (name, ct) in enumerate(sc.contact_types.items()):
-        if ct.chat is not None and ct.chat.silent_share > 0:
-            share[k] = ct.chat.silent_share
-            agent_time[k] = streams.draws(ct.chat.silent_agent_time, streams.generator(sc.seed, e.replication, "silent", name))
-            decide[k] = streams.uniforms(streams.generator(sc.seed, e.replication, "silent", f"{name}/share"))
-    if not share:
-        return []
-    C = e.tally.type_counters
-    silent, ghost_seconds = C["silent_abandons"], C["ghost_seconds"]
-    inner_on_abandon, inner_abandon, inner_start, inner_log = e._on_abandon, e._abandon, e._start, e.log_served
+    @staticmethod
+    def switched_on(scenario) -> bool:
+        return any(ct.chat is not None and ct.chat.silent_share > 0 for ct in scenario.contact_types.values())
 
-    def on_abandon(contact) -> None:
-        k = contact.kind
-        if k not in share or decide[k]() >= share[k]:
-            inner_on_abandon(contact)
-            return
-        e._abandon(contact, env._now)  # the customer has gone: counted abandoned now ...
-        contact.state = WAITING  # ... but the chat stays in the queue: the center cannot tell
-        contact.ghost = True
-        silent[k][contact.slot] += 1
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.share, self.agent_time, self.leaves_silently = {}, {}, {}
+        for k, (name, ct) in enumerate(engine.scenario.contact_types.items()):
+            if ct.chat is not None and ct.chat.silent_share > 0:
+                self.share[k] = ct.chat.silent_share
+                self.agent_time[k] = self.draws(ct.chat.silent_agent_time, "silent", name)
+                self.leaves_silently[k] = self.uniforms("silent", f"{name}/share")
 
-    def abandon(contact, now: float) -> None:
-        if getattr(contact, "ghost", False):  # still queued at the close: already counted
+    def give_up(self, inner):
+        engine, share, decide = self.engine, self.share, self.leaves_silently
+        silent = engine.counters["silent_abandons"]
+
+        def give_up(contact) -> None:
+            type_index = contact.type_index
+            if type_index not in share or decide[type_index]() >= share[type_index]:
+                inner(contact)
+                return
+            engine.abandon(contact, engine.env.now)  # the customer has gone: counted abandoned now ...
+            contact.state = WAITING  # ... but the chat stays in the queue: the center cannot tell
+            contact.silent = True
+            silent[type_index][contact.arrival_slot] += 1
+
+        return give_up
+
+    def abandon(self, inner):
+        def abandon(contact, now: float) -> None:
+            if contact.silent:  # still queued at the close: already counted
+                contact.state = DONE
+                return
+            inner(contact, now)
+
+        return abandon
+
+    def answer(self, inner):
+        engine, agent_time = self.engine, self.agent_time
+        ghost_seconds = engine.counters["ghost_seconds"]
+
+        def answer(agent, contact) -> None:
+            if not contact.silent:
+                inner(agent, contact)
+                return
             contact.state = DONE
-            return
-        inner_abandon(contact, now)
+            busy_for = agent_time[contact.type_index]()
+            ghost_seconds[contact.type_index][contact.arrival_slot] += busy_for
+            engine.begin_work(agent, contact, busy_for)
 
-    def start(agent, contact) -> None:
-        if not getattr(contact, "ghost", False):
-            inner_start(agent, contact)
-            return
-        k = contact.kind
-        contact.state = DONE
-        if agent.owner is not None:  # a chat seat: the person holds one more chat (channels.py)
-            agent.owner[0] += 1
-        busy_for = agent_time[k]()
-        ghost_seconds[k][contact.slot] += busy_for
-        e.occupy(agent, contact, busy_for)
+        return answer
 
-    def log_served(contact, now: float, pool_index: int) -> None:
-        if not getattr(contact, "ghost", False):  # a silent chat's row was written when its customer left
-            inner_log(contact, now, pool_index)
+    def log_served(self, inner):
+        def log_served(contact, now: float, pool_index: int) -> None:
+            if not contact.silent:  # a silent chat's row was written when its customer left
+                inner(contact, now, pool_index)
 
-    e._on_abandon, e._abandon, e._start, e.log_served = on_abandon, abandon, start, log_served
-    return [f"silent_abandonment:{sc.type_names[k]}" for k in share]
+        return log_served

@@ -8,40 +8,55 @@ contact's arrival), ``transfers_in`` those arriving at the target (slot of the t
 
 from __future__ import annotations
 
-from .. import streams
+from ..seam import TypeBehaviour
 
 
-def install(e, k: int, name: str, cfg) -> None:
-    sc = e.scenario
-    gen = lambda label: streams.generator(sc.seed, e.replication, "transfer", f"{name}{label}")  # noqa: E731
-    u = streams.uniforms(gen(""))
-    index = {n: i for i, n in enumerate(sc.type_names)}
-    routes = []
-    cum = 0.0
-    for i, r in enumerate(cfg.routes):
-        cum += r.probability
-        reexplain = streams.draws(r.reexplain, gen(f"/reexplain/{i}")) if r.mode == "cold" else None
-        routes.append((cum, index[r.to], reexplain))
-    C = e.tally.type_counters
-    out, into, reexplain_s = C["transfers"], C["transfers_in"], C["reexplain_seconds"]
-    done = e.after_service[k]
-    cap = cfg.max_per_customer
+class Transfer(TypeBehaviour):
+    name = "transfers"
+    layer = 50
+    wraps = ("after_service",)
+    counters = (
+        "transfers",  # served contacts transferred out of this type
+        "transfers_in",  # offered attempts that arrived by transfer
+        "reexplain_seconds",  # total re-explaining time added by cold transfers into this type
+    )
+    streams = ("transfer",)
+    metrics = ("transfers", "transfers_in", "reexplain_seconds")
 
-    def after_service(contact, now: float) -> None:
-        cust = contact.customer
-        if cust.transfers < cap:
-            x = u()
-            for bound, to, reexplain in routes:
-                if x < bound:
-                    cust.transfers += 1
-                    out[k][contact.slot] += 1
-                    handle = e.repeat_handle[to]()
-                    if reexplain is not None:
-                        extra = reexplain()
-                        handle += extra
-                        reexplain_s[to][e.slot] += extra
-                    e.present(e.attempt(to, handle, e.repeat_patience[to](), cust), into)
-                    return
-        done(contact, now)
+    @staticmethod
+    def section(contact_type):
+        return contact_type.transfers
 
-    e.after_service[k] = after_service
+    def after_service(self, done):
+        engine, cfg, name = self.engine, self.config, self.type_name
+        journeys = engine.journeys
+        decide = self.uniforms("transfer", name)
+        index = {n: i for i, n in enumerate(engine.scenario.type_names)}
+        routes = []  # (cumulative probability, target type, re-explaining draw or None)
+        cumulative = 0.0
+        for i, route in enumerate(cfg.routes):
+            cumulative += route.probability
+            reexplain = self.draws(route.reexplain, "transfer", f"{name}/reexplain/{i}") if route.mode == "cold" else None
+            routes.append((cumulative, index[route.to], reexplain))
+        counters = engine.counters
+        out, into, reexplain_s = counters["transfers"], counters["transfers_in"], counters["reexplain_seconds"]
+        type_index, cap = self.type_index, cfg.max_per_customer
+
+        def after_service(contact, now: float) -> None:
+            customer = contact.customer
+            if customer.transfers < cap:
+                x = decide()
+                for bound, to, reexplain in routes:
+                    if x < bound:
+                        customer.transfers += 1
+                        out[type_index][contact.arrival_slot] += 1
+                        handle = journeys.repeat_handle[to]()
+                        if reexplain is not None:
+                            extra = reexplain()
+                            handle += extra
+                            reexplain_s[to][engine.current_slot] += extra
+                        engine.present(journeys.attempt(to, handle, journeys.repeat_patience[to](), customer), into)
+                        return
+            done(contact, now)
+
+        return after_service

@@ -11,131 +11,128 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
-from simpy.events import NORMAL
 
-from ...shifts import shift_staffing, shift_steps
-from .. import streams
-from . import beta_share
+from ...shifts import shift_steps
+from ..seam import Behaviour, TypeBehaviour
 
 
-def install_staffing(e) -> list[str]:
-    """Shrinkage and shifts: staffing arrays and change events, decided before the day starts."""
-    from ..engine import _Wake
+def beta_share(rng: np.random.Generator, mean: float, sd: float) -> float:
+    """A share in [0, 1) with the given mean and sd (beta), or exactly ``mean`` when sd is 0."""
+    if sd <= 0 or mean <= 0:
+        return mean
+    k = mean * (1 - mean) / sd**2 - 1
+    return float(rng.beta(mean * k, (1 - mean) * k))
 
-    sc = e.scenario
-    hz = sc.horizon
-    installed = []
-    e.shrinkage_share = {}
-    for p, (name, cfg) in enumerate(sc.agent_pools.items()):
-        pool = e.pools[p]
-        rng = None
-        if cfg.shrinkage is not None:
-            rng = streams.generator(sc.seed, e.replication, "shrinkage", name)
-            share = beta_share(rng, cfg.shrinkage.mean, cfg.shrinkage.sd)
-            e.shrinkage_share[name] = share
-            installed.append(f"shrinkage:{name}")
 
-            def shrink(n: int, rng=rng, share=share) -> int:
-                return int(rng.binomial(n, 1.0 - share)) if n else 0
-        else:
-            def shrink(n: int) -> int:
-                return n
-        if cfg.shifts is None:
-            if rng is not None:
+class Staffing(Behaviour):
+    """Shrinkage and shifts: staffing arrays and change times, decided before the day starts."""
+
+    name = "shifts_shrinkage"
+    layer = 10  # first: chat seats multiply the agents this leaves
+    streams = ("shrinkage",)
+
+    @staticmethod
+    def switched_on(scenario) -> bool:
+        return any(cfg.shrinkage is not None or cfg.shifts is not None for cfg in scenario.agent_pools.values())
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        horizon = engine.scenario.horizon
+        self.shift_pools = []  # (pool, [(time, agents from then on)])
+        for pool, (name, cfg) in zip(engine.pools, engine.scenario.agent_pools.items()):
+            shrink = self._shrinkage(name, cfg.shrinkage)
+            if cfg.shifts is None:
                 pool.staffing = [shrink(x) for x in pool.staffing]
-            continue
-        steps = [(e.warmup_s + t * 60.0 if t > 0 else 0.0, shrink(level)) for t, level in shift_steps(cfg.shifts, hz)]
-        pool.staffing = None  # the boundary handler leaves this pool alone
-        installed.append(f"shifts:{name}")
-        e.starters.append(_shift_runner(e, pool, steps, _Wake))
-    return installed
+                continue
+            steps = [(engine.warmup_s + t * 60.0 if t > 0 else 0.0, shrink(level)) for t, level in shift_steps(cfg.shifts, horizon)]
+            pool.staffing = None  # the boundary handler leaves this pool alone
+            self.shift_pools.append((pool, steps))
 
+    def _shrinkage(self, pool_name: str, shrinkage) -> Callable[[int], int]:
+        """Scheduled agents -> agents present: each away with the day's drawn share."""
+        if shrinkage is None:
+            return int
+        rng = self.rng("shrinkage", pool_name)
+        share = beta_share(rng, shrinkage.mean, shrinkage.sd)
+        self.engine.shrinkage_share[pool_name] = share
+        return lambda n: int(rng.binomial(n, 1.0 - share)) if n else 0
 
-def _shift_runner(e, pool, steps, wake_cls):
-    env = e.env
+    def start(self) -> None:
+        for pool, steps in self.shift_pools:
+            self._follow_shifts(pool, steps)
 
-    def seats(level: int) -> int:
-        return level * e.seats_per_agent.get(pool.index, 1)
+    def _follow_shifts(self, pool, steps: list[tuple[float, int]]) -> None:
+        engine = self.engine
 
-    def change(wake) -> None:
-        i = wake.target
-        e._set_staff(pool, seats(steps[i][1]))
-        if i + 1 < len(steps):
-            wake.target = i + 1
-            wake.callbacks = cb
-            env.schedule(wake, NORMAL, steps[i + 1][0] - env._now)
+        def seats(level: int) -> int:
+            return level * engine.seats_per_agent.get(pool.index, 1)
 
-    cb = (change,)
+        def change(wake) -> None:
+            step = wake.subject
+            engine.set_staff(pool, seats(steps[step][1]))
+            if step + 1 < len(steps):
+                engine.wake_after(steps[step + 1][0] - engine.env.now, handlers, step + 1)
 
-    def start() -> None:
-        e._set_staff(pool, seats(steps[0][1]))
+        handlers = (change,)
+        engine.set_staff(pool, seats(steps[0][1]))
         if len(steps) > 1:
-            wake = wake_cls(1)
-            wake.callbacks = cb
-            env.schedule(wake, NORMAL, steps[1][0])
-
-    return start
+            engine.wake_after(steps[1][0], handlers, 1)
 
 
-def install_work(e) -> list[str]:
-    """After-contact work (a two-phase agent) and complications (a wrapped handle-time draw)."""
-    sc = e.scenario
-    seed, rep = sc.seed, e.replication
-    installed = []
-    for k, (name, ct) in enumerate(sc.contact_types.items()):
-        cx = ct.complications
-        if cx is None:
-            continue
-        base = e.handle_draw[k]
-        u = streams.uniforms(streams.generator(seed, rep, "complication", name))
-        extra = streams.draws(cx.extra, streams.generator(seed, rep, "complication", f"{name}/extra"))
+class Complications(TypeBehaviour):
+    """A share of contacts needs extra handle time: a wrapped handle-time draw."""
 
-        def draw(base=base, u=u, extra=extra, share=cx.share) -> float:
-            return base() + extra() if u() < share else base()
+    name = "complications"
+    layer = 30
+    streams = ("complication",)
 
-        e.handle_draw[k] = draw
-        installed.append(f"complications:{name}")
-    acw = [
-        streams.draws(ct.after_contact_work, streams.generator(seed, rep, "after_contact_work", name)) if ct.after_contact_work else None
-        for name, ct in sc.contact_types.items()
-    ]
-    if any(acw):
-        env = e.env
-        inner = e._on_service_end
+    @staticmethod
+    def section(contact_type):
+        return contact_type.complications
 
-        def end(agent) -> None:
-            if not agent.phase:
-                draw = acw[agent.contact.kind]
+    def __init__(self, engine, type_index, type_name, config):
+        super().__init__(engine, type_index, type_name, config)
+        base = engine.handle_draw[type_index]
+        complicated = self.uniforms("complication", type_name)
+        extra = self.draws(config.extra, "complication", f"{type_name}/extra")
+        share = config.share
+
+        def draw() -> float:
+            return base() + extra() if complicated() < share else base()
+
+        engine.handle_draw[type_index] = draw
+
+
+class AfterContactWork(Behaviour):
+    """The agent stays busy after the customer leaves: a second phase of the same work."""
+
+    name = "after_contact_work"
+    layer = 30  # outside chat seats: the seat stays held during the after-work
+    wraps = ("service_end",)
+    streams = ("after_contact_work",)
+
+    @staticmethod
+    def switched_on(scenario) -> bool:
+        return any(ct.after_contact_work for ct in scenario.contact_types.values())
+
+    def service_end(self, inner):
+        engine = self.engine
+        work = [
+            self.draws(ct.after_contact_work, "after_contact_work", name) if ct.after_contact_work else None
+            for name, ct in engine.scenario.contact_types.items()
+        ]
+
+        def service_end(agent) -> None:
+            if not agent.after_work:
+                draw = work[agent.contact.type_index]
                 if draw is not None:
-                    agent.phase = 1
-                    agent.callbacks = e._cb_end
-                    env.schedule(agent, NORMAL, draw())
+                    agent.after_work = True
+                    engine.extend_work(agent, draw())
                     return
-            agent.phase = 0
+            agent.after_work = False
             inner(agent)
 
-        e._on_service_end = end
-        installed.append("after_contact_work")
-    return installed
-
-
-def pool_levels_finisher(e):
-    """Add ``agents_area`` (people, not chat seats) and ``scheduled_area`` (the plan) per pool."""
-    sc = e.scenario
-    hz = sc.horizon
-    seats = e.seats_per_agent
-    plan = np.array(
-        [shift_staffing(cfg.shifts, hz) if cfg.shifts is not None else cfg.staffing(hz.n_intervals) for cfg in sc.agent_pools.values()],
-        float,
-    )
-
-    def finish(stats) -> None:
-        levels = stats.pool_levels
-        k = np.array([seats.get(p, 1) for p in range(len(e.pools))], float)[:, None]
-        levels["agents_area"] = levels["staffed_area"] / k
-        levels["scheduled_area"] = plan * hz.interval_s
-        if e.shrinkage_share:
-            stats.extra["shrinkage_share"] = dict(e.shrinkage_share)
-
-    return finish
+        return service_end
