@@ -161,6 +161,7 @@ def test_one_minute_survey_curve_is_recovered_as_a_curve(tmp_path_factory):
     assert p.naive_mean < 10
 
 
+@pytest.mark.slow
 def test_busyness_shape_recovered_and_omitted_without_overdispersion(tmp_path_factory):
     short = {"start": "09:00", "end": "10:00", "interval_minutes": 30}
     kwargs = dict(agents=[40, 40], reps=40, volumes=[200, 200], horizon=short)
@@ -389,6 +390,7 @@ def test_cli_writes_scenario_report_and_json(tmp_path, exp_log):
     assert result.exit_code == 0 and yaml.safe_load(result.stdout)["name"] == "Calibrated from log.csv"
 
 
+@pytest.mark.slow
 def test_round_trip_run_log_calibrate_run_keeps_service_level(tmp_path):
     """run -> log -> calibrate (with the real staffing) -> run: the same service level within noise,
     a tolerance tight enough to catch a scenario calibrated with the naive patience."""

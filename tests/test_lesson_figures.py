@@ -17,6 +17,9 @@ from typer.testing import CliRunner
 from cli import app
 from conftest import REPO
 
+# Each lesson's full run, at the replications its scenario file sets (up to 50 days per plan): slow.
+pytestmark = pytest.mark.slow
+
 LESSONS = REPO / "docs" / "lessons"
 
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
+import pytest
+
 import ccsim
 from ccsim.runner import simulate_replication
 
 from conftest import reference
+
+# Each measurement simulates up to four days of contacts under tracemalloc: slow.
+pytestmark = pytest.mark.slow
 
 #: What an interval may cost one contact type while a replication runs (live tally lists, sparse
 #: wait histograms, frozen arrays); measured ~2.5 KB on CPython 3.11. A dense histogram per

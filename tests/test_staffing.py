@@ -16,6 +16,7 @@ def mmn_short():
     return copy_scenario(sc, horizon=sc.horizon.model_copy(update={"hours": 2}), warmup_minutes=30)
 
 
+@pytest.mark.slow
 def test_stationary_mmn_plus_m_matches_erlang_a_and_c(mmn_short):
     """M/M/n+M, flat load, at the default confidence: simulation needs Erlang A's answer within
     one agent in every interval; the naive column is Erlang C.
@@ -38,6 +39,7 @@ def test_stationary_mmn_plus_m_matches_erlang_a_and_c(mmn_short):
     assert res.targets_met
 
 
+@pytest.mark.slow
 def test_time_varying_plan_holds_on_new_days():
     """The default day (lunch peak): the simulated plan, re-simulated on new seeds, is not
     significantly short of its targets in at least the share of intervals it promises (its
