@@ -9,18 +9,17 @@ and raised together as a ``ScenarioError`` whose lines name the field, e.g.
 
 from __future__ import annotations
 
-import copy
 import csv
 import math
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .config import ClockTime, PositiveSeconds, Probability, ScenarioError, Strict, format_validation_error, parse_clock
 from .distributions import Distribution, expand_preset
+from .input_files import load_yaml
 from .shifts import ShiftRules, rules_problems, shift_staffing
 from .scenario_behaviours import (
     Announcement,
@@ -316,11 +315,13 @@ def cross_field_problems(sc: Scenario) -> list[str]:
 
 # --- loading -------------------------------------------------------------------------------
 
-def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> None:
-    """Replace ``arrivals: {csv: file}`` by the volumes it holds, so the model stays file-free."""
+def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> dict:
+    """``raw`` with each ``arrivals: {csv: file}`` replaced by the volumes the file holds, so the
+    model stays file-free. ``raw`` itself is not changed: the variants of a scenario share its parts."""
     types = raw.get("contact_types")
     if not isinstance(types, dict):
-        return
+        return raw
+    resolved = {}
     for cname, ct in types.items():
         arrivals = ct.get("arrivals") if isinstance(ct, dict) else None
         if not isinstance(arrivals, dict) or "csv" not in arrivals or not isinstance(arrivals["csv"], str):
@@ -350,8 +351,8 @@ def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> 
                 break
         else:
             arrivals = {k: v for k, v in arrivals.items() if k not in ("csv", "column")}
-            arrivals["volumes"] = volumes
-            ct["arrivals"] = arrivals
+            resolved[cname] = {**ct, "arrivals": {**arrivals, "volumes": volumes}}
+    return {**raw, "contact_types": {**types, **resolved}} if resolved else raw
 
 
 def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None = None) -> Scenario:
@@ -361,7 +362,7 @@ def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None 
     if "variants" in raw:
         return _with_variants(raw, Path(base_dir), source)
     problems: list[str] = []
-    _resolve_forecast_csvs(raw, Path(base_dir), problems)
+    raw = _resolve_forecast_csvs(raw, Path(base_dir), problems)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
@@ -374,13 +375,15 @@ def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None 
 
 
 def deep_merge(base: Any, override: Any) -> Any:
-    """``override`` laid over ``base``: mappings merge key by key, anything else (lists too) replaces."""
+    """``override`` laid over ``base``: mappings merge key by key, anything else (lists too) replaces.
+
+    Only the mappings on an override's path are new; the rest is shared with ``base`` and
+    ``override``, not copied (callers replace parts, never mutate them), so an alias shared
+    across variants stays one object instead of being expanded once per variant.
+    """
     if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
-        return merged
-    return copy.deepcopy(override)
+        return {**base, **{key: deep_merge(base[key], value) if key in base else value for key, value in override.items()}}
+    return override
 
 
 def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
@@ -395,15 +398,20 @@ def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
     problems: list[str] = []
     base = None
     try:
-        base = scenario_from_dict(copy.deepcopy(base_raw), base_dir, source)
+        base = scenario_from_dict(base_raw, base_dir, source)
     except ScenarioError as err:
         problems.extend(err.problems)
     variants: dict[str, Scenario] = {}
+    seen: set[str] = set()
     if not isinstance(specs, dict) or not specs:
         problems.append("variants: must be a mapping of variant name -> overrides, e.g. variants: {bigger_team: {agent_pools: {team: {agents: 12}}}}")
         specs = {}
     for name, override in specs.items():
         where = f"variants -> {name}"
+        if str(name) in seen:
+            problems.append(f"{where}: two variants are named '{name}' (one written as a number?)")
+            continue
+        seen.add(str(name))
         if not isinstance(override, dict):
             problems.append(f"{where}: must be a mapping of overrides (a partial scenario)")
             continue
@@ -425,20 +433,7 @@ def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: no such file"], str(path)) from None
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read ({exc.strerror})"], str(path)) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"{path}: YAML syntax error at {where}: {problem}"], str(path)) from None
-    return scenario_from_dict(raw, path.parent, str(path))
+    return scenario_from_dict(load_yaml(path), path.parent, str(path))
 
 
 def bundled_scenario_path(name: str = "default") -> Path:

@@ -125,16 +125,12 @@ def load_shift_rules(path) -> ShiftRules:
     """Read a ``--shifts`` file: either the rules themselves or a file with a top-level ``shifts:``."""
     from pathlib import Path
 
-    import yaml
     from pydantic import ValidationError
 
+    from .input_files import load_yaml
+
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read ({exc.strerror})"], str(path)) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"{path}: YAML syntax error: {exc}"], str(path)) from None
+    raw = load_yaml(path, "shift rules")
     if isinstance(raw, dict) and "shifts" in raw and "kinds" not in raw:
         raw = raw["shifts"]
     try:
