@@ -7,6 +7,7 @@ knows how a file reaches the disk.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -38,15 +39,32 @@ def atomic_file(path: Path) -> Iterator[Path]:
         raise
 
 
+def _finite(value):
+    """``value`` with every infinite or NaN float replaced by None: JSON has no such numbers, and
+    ``Infinity`` or ``NaN`` in a file makes strict parsers (JavaScript's, jq) reject all of it.
+
+    Containers holding none are returned as they are, not copied: a year's summary is large."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        changed = {key: clean for key, v in value.items() if (clean := _finite(v)) is not v}
+        return {**value, **changed} if changed else value
+    if isinstance(value, (list, tuple)):
+        cleaned = [_finite(v) for v in value]
+        return cleaned if any(clean is not v for clean, v in zip(cleaned, value)) else value
+    return value
+
+
 class JsonContent:
     """File content to be written with ``json.dump``, streamed: a year of 15-minute intervals makes
-    a JSON of a few hundred MB, and building it as one indented string would take gigabytes."""
+    a JSON of a few hundred MB, and building it as one indented string would take gigabytes.
+    Non-finite figures are written as ``null``."""
 
     def __init__(self, data):
         self.data = data
 
     def write(self, fh: TextIO) -> None:
-        json.dump(self.data, fh, indent=2)
+        json.dump(_finite(self.data), fh, indent=2, allow_nan=False)
         fh.write("\n")
 
 
