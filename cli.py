@@ -439,7 +439,7 @@ def print_calibration_summary(cal, console: Console) -> None:
 
 def load_with_targets(scenario: Optional[Path], target: Optional[list[str]], out_dir: Optional[Path]) -> Scenario:
     """The scenario with ``--target`` overrides applied (staff and trap); bad input exits 2."""
-    from ccsim.staffing import apply_targets
+    from ccsim.goals import apply_targets
 
     sc = load(scenario)
     check_out_dir(out_dir)

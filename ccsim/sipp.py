@@ -10,6 +10,9 @@ The staffing a contact type gets in the formula: each pool's agents, less its me
 times its chat concurrency, split evenly over the contact types for which the pool is a primary
 (best-skill-level) pool. That is the spreadsheet's view; real multi-skill pooling is what the
 simulation is for.
+
+``erlang_plan`` runs the same view the other way round, from targets to agents: the naive plans
+that ``ccsim staff`` sets beside the simulated one and that ``ccsim trap`` sweeps around.
 """
 
 from __future__ import annotations
@@ -18,8 +21,69 @@ import math
 from dataclasses import dataclass
 
 from . import erlang
+from .goals import Goals, goals_of
+from .plans import Plan, concurrency, current_plan, mean_patience, primary_pools, shrinkage_mean
 from .scenario import Scenario
-from .staffing import concurrency, current_plan, erlang_plan, goals_of, mean_patience, primary_pools, shrinkage_mean
+
+
+@dataclass
+class ErlangPlan:
+    """A SIPP plan and, per contact type and interval, what the formula promised."""
+
+    model: str
+    plan: Plan
+    required: dict[str, list[int | None]]  # contact type -> agents needed before shrinkage (None: infeasible)
+    promised_sl: dict[str, list[float | None]]
+    notes: list[str]
+
+
+def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
+    """SIPP staffing from the planned AHT (and, for model A, the mean patience).
+
+    Each contact type is solved on its own full load and its agents split evenly over its primary
+    pools (no pooling economy: what a spreadsheet does); a pool's flat shrinkage is then added
+    and chat concurrency divides. Intervals whose targets no staffing meets are noted and planned
+    at the solver's best effort (the occupancy floor), never an exception.
+    """
+    horizon = scenario.horizon
+    n = horizon.n_intervals
+    primary = primary_pools(scenario)
+    per_pool = {p: [0.0] * n for p in scenario.agent_pools}
+    required: dict[str, list[int | None]] = {}
+    promised: dict[str, list[float | None]] = {}
+    notes = []
+    labels = horizon.interval_labels()
+    for name, ct in scenario.contact_types.items():
+        goal = goals.types[name]
+        aht = ct.handle_time.expectation
+        patience = mean_patience(ct) if model == "A" else None
+        formula = "A" if patience is not None else "C"  # Erlang A without patience is Erlang C
+        occupancy = min((goals.max_occupancy[p] for p in primary[name] if goals.max_occupancy[p] is not None), default=None)
+        rates = [r * 3600.0 for r in ct.arrivals.rates_per_s(horizon)]
+        required_row, promised_row = [], []
+        for i, rate in enumerate(rates):
+            try:
+                solved = erlang.solve_agents(
+                    formula, rate, aht, goal.sl_seconds, target_sl=goal.sl_target, target_asa_s=goal.max_asa_s,
+                    target_abandon=goal.max_abandon if formula == "A" else None, patience_s=patience, max_occupancy=occupancy,
+                )
+                required_row.append(solved.required_agents)
+                promised_row.append(solved.result.service_level if solved.result is not None else None)
+            except erlang.InfeasibleTargetError as exc:
+                required_row.append(None)
+                promised_row.append(None)
+                notes.append(f"{labels[i]} {name}: Erlang {formula} finds no staffing meeting the targets ({exc})")
+        required[name] = required_row
+        promised[name] = promised_row
+        share = len(primary[name])
+        for p in primary[name]:
+            for i, agents in enumerate(required_row):
+                per_pool[p][i] += (agents if agents is not None else 0) / share
+    plan = {}
+    for p, pool in scenario.agent_pools.items():
+        shrinkage, seats = shrinkage_mean(pool), concurrency(pool)
+        plan[p] = [int(math.ceil(x / seats / (1.0 - shrinkage) - 1e-9)) for x in per_pool[p]]
+    return ErlangPlan(model, plan, required, promised, notes)
 
 
 @dataclass(frozen=True)
@@ -38,36 +102,37 @@ class SippRow:
         return dict(self.__dict__)
 
 
-def available_agents(sc: Scenario) -> dict[str, list[float]]:
+def available_agents(scenario: Scenario) -> dict[str, list[float]]:
     """Contact type -> agents the formulas may count on, per interval (see module docstring)."""
-    plan = current_plan(sc)
-    prim = primary_pools(sc)
-    shares: dict[str, int] = {p: sum(p in pools for pools in prim.values()) for p in sc.agent_pools}
+    plan = current_plan(scenario)
+    primary = primary_pools(scenario)
+    shares: dict[str, int] = {p: sum(p in pools for pools in primary.values()) for p in scenario.agent_pools}
+    pools = scenario.agent_pools
     out = {}
-    for name, pools in prim.items():
+    for name, primaries in primary.items():
         out[name] = [
-            sum(plan[p][i] * (1.0 - shrinkage_mean(sc.agent_pools[p])) * concurrency(sc.agent_pools[p]) / shares[p] for p in pools)
-            for i in range(sc.horizon.n_intervals)
+            sum(plan[p][i] * (1.0 - shrinkage_mean(pools[p])) * concurrency(pools[p]) / shares[p] for p in primaries)
+            for i in range(scenario.horizon.n_intervals)
         ]
     return out
 
 
-def sipp_table(sc: Scenario) -> list[SippRow]:
+def sipp_table(scenario: Scenario) -> list[SippRow]:
     """One row per interval and contact type: required agents and promised service levels."""
-    goals = goals_of(sc)
-    plan_c = erlang_plan(sc, goals, "C")
-    plan_a = erlang_plan(sc, goals, "A")
-    staffed = available_agents(sc)
-    labels = sc.horizon.interval_labels()
+    goals = goals_of(scenario)
+    plan_c = erlang_plan(scenario, goals, "C")
+    plan_a = erlang_plan(scenario, goals, "A")
+    staffed = available_agents(scenario)
+    labels = scenario.horizon.interval_labels()
     rows = []
-    for name, ct in sc.contact_types.items():
+    for name, ct in scenario.contact_types.items():
         aht = ct.handle_time.expectation
         patience = mean_patience(ct)
-        t = ct.service_level.seconds
-        for i, rate_s in enumerate(ct.arrivals.rates_per_s(sc.horizon)):
+        sl_seconds = ct.service_level.seconds
+        for i, rate_s in enumerate(ct.arrivals.rates_per_s(scenario.horizon)):
             agents = int(math.floor(staffed[name][i] + 1e-9))
-            c = erlang.measures("C", rate_s * 3600, aht, agents, t)
-            a = erlang.measures("A", rate_s * 3600, aht, agents, t, patience_s=patience) if patience else c
+            c = erlang.measures("C", rate_s * 3600, aht, agents, sl_seconds)
+            a = erlang.measures("A", rate_s * 3600, aht, agents, sl_seconds, patience_s=patience) if patience else c
             rows.append(
                 SippRow(
                     interval_start=labels[i],

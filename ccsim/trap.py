@@ -24,22 +24,16 @@ from typing import Any, Callable
 import numpy as np
 
 from ._version import __version__
+from .clock import format_clock
 from .distributions import Exponential
+from .evaluation import simulate_many
+from .goals import Goals, goals_of
 from .metrics import Estimate, estimate, stack_counters
 from .model.tally import ReplicationStats
-from .scenario import AgentPool, Scenario
-from .staffing import (
-    ErlangPlan,
-    Goals,
-    Plan,
-    agent_hours,
-    copy_scenario,
-    erlang_plan,
-    goals_of,
-    iterate_staffing,
-    simulate_many,
-    with_plan,
-)
+from .plans import Plan, agent_hours, copy_scenario, current_plan, with_plan
+from .scenario import Scenario
+from .sipp import ErlangPlan, erlang_plan
+from .staffing import iterate_staffing
 
 DEFAULT_SCALES = tuple(round(0.7 + 0.05 * k, 2) for k in range(13))
 
@@ -74,54 +68,54 @@ def _per_rep(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _point(sc: Scenario, scale: float, plan: Plan, reps: list[ReplicationStats], goals: Goals) -> SweepPoint:
-    hz = sc.horizon
-    bases = [ct.service_level.definition for ct in sc.contact_types.values()]
-    c, p = stack_counters(reps, bases, hz.interval_s)
-    tot = lambda k: c[k].sum(axis=(1, 2))  # noqa: E731  (per replication, all types and intervals)
+def _point(scenario: Scenario, scale: float, plan: Plan, reps: list[ReplicationStats], goals: Goals) -> SweepPoint:
+    horizon = scenario.horizon
+    bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
+    types, pools = stack_counters(reps, bases, horizon.interval_s)
+    tot = lambda key: types[key].sum(axis=(1, 2))  # noqa: E731  (per replication, all types and intervals)
     measures = {
         "service_level": estimate(_per_rep(tot("within_sl"), tot("sl_base"))),
         "asa_seconds": estimate(_per_rep(tot("wait_answered_sum"), tot("answered"))),
         "abandon_rate": estimate(_per_rep(tot("abandoned"), tot("offered"))),
-        "occupancy": estimate(_per_rep(p["busy_area"].sum(axis=(1, 2)), p["staffed_area"].sum(axis=(1, 2)))),
+        "occupancy": estimate(_per_rep(pools["busy_area"].sum(axis=(1, 2)), pools["staffed_area"].sum(axis=(1, 2)))),
         "offered": estimate(tot("offered")),
-        "agents_present": estimate(p["staffed_area"].sum(axis=(1, 2)) / hz.length_s),
+        "agents_present": estimate(pools["staffed_area"].sum(axis=(1, 2)) / horizon.length_s),
     }
-    if "redials" in c:
+    if "redials" in types:
         measures["redial_share"] = estimate(_per_rep(tot("redials"), tot("offered")))
-    costs = sc.costs
+    costs = scenario.costs
     if costs is not None:
-        staff_cost = costs.agent_hour * agent_hours(plan, hz.interval_s)["total"]
+        staff_cost = costs.agent_hour * agent_hours(plan, horizon.interval_s)["total"]
         measures["cost"] = estimate(staff_cost + costs.abandoned_contact * tot("abandoned"))
     by_type, isl, iab, imeans = {}, {}, {}, {}
     ok = True
-    for k, name in enumerate(sc.type_names):
-        sl = _per_rep(c["within_sl"][:, k].sum(-1), c["sl_base"][:, k].sum(-1))
-        asa = _per_rep(c["wait_answered_sum"][:, k].sum(-1), c["answered"][:, k].sum(-1))
-        ab = _per_rep(c["abandoned"][:, k].sum(-1), c["offered"][:, k].sum(-1))
+    for k, name in enumerate(scenario.type_names):
+        sl = _per_rep(types["within_sl"][:, k].sum(-1), types["sl_base"][:, k].sum(-1))
+        asa = _per_rep(types["wait_answered_sum"][:, k].sum(-1), types["answered"][:, k].sum(-1))
+        ab = _per_rep(types["abandoned"][:, k].sum(-1), types["offered"][:, k].sum(-1))
         by_type[name] = {"service_level": estimate(sl), "asa_seconds": estimate(asa), "abandon_rate": estimate(ab)}
-        g = goals.types[name]
+        goal = goals.types[name]
         m_sl, m_asa, m_ab = (by_type[name][m].mean for m in ("service_level", "asa_seconds", "abandon_rate"))
-        ok &= m_sl is None or m_sl >= g.sl_target
-        ok &= g.max_asa_s is None or m_asa is None or m_asa <= g.max_asa_s
-        ok &= g.max_abandon is None or m_ab is None or m_ab <= g.max_abandon
-        sl_i = _per_rep(c["within_sl"][:, k], c["sl_base"][:, k])
-        ab_i = _per_rep(c["abandoned"][:, k], c["offered"][:, k])
-        isl[name] = [estimate(sl_i[:, i]) for i in range(hz.n_intervals)]
-        iab[name] = [estimate(ab_i[:, i]) for i in range(hz.n_intervals)]
+        ok &= m_sl is None or m_sl >= goal.sl_target
+        ok &= goal.max_asa_s is None or m_asa is None or m_asa <= goal.max_asa_s
+        ok &= goal.max_abandon is None or m_ab is None or m_ab <= goal.max_abandon
+        sl_i = _per_rep(types["within_sl"][:, k], types["sl_base"][:, k])
+        ab_i = _per_rep(types["abandoned"][:, k], types["offered"][:, k])
+        isl[name] = [estimate(sl_i[:, i]) for i in range(horizon.n_intervals)]
+        iab[name] = [estimate(ab_i[:, i]) for i in range(horizon.n_intervals)]
         imeans[name] = {
-            "within_sl": c["within_sl"][:, k].mean(0),
-            "sl_base": c["sl_base"][:, k].mean(0),
-            "abandoned": c["abandoned"][:, k].mean(0),
-            "offered": c["offered"][:, k].mean(0),
-            "redials": c["redials"][:, k].mean(0) if "redials" in c else np.zeros(hz.n_intervals),
+            "within_sl": types["within_sl"][:, k].mean(0),
+            "sl_base": types["sl_base"][:, k].mean(0),
+            "abandoned": types["abandoned"][:, k].mean(0),
+            "offered": types["offered"][:, k].mean(0),
+            "redials": types["redials"][:, k].mean(0) if "redials" in types else np.zeros(horizon.n_intervals),
         }
-    for j, pool in enumerate(sc.pool_names):
+    for j, pool in enumerate(scenario.pool_names):
         lim = goals.max_occupancy.get(pool)
         if lim is not None:
-            occ = estimate(_per_rep(p["busy_area"][:, j].sum(-1), p["staffed_area"][:, j].sum(-1))).mean
+            occ = estimate(_per_rep(pools["busy_area"][:, j].sum(-1), pools["staffed_area"][:, j].sum(-1))).mean
             ok &= occ is None or occ <= lim
-    agents = sum(sum(v) for v in plan.values()) / hz.n_intervals
+    agents = sum(sum(v) for v in plan.values()) / horizon.n_intervals
     return SweepPoint(scale, plan, agents, measures, by_type, isl, iab, imeans, bool(ok))
 
 
@@ -130,13 +124,13 @@ def scaled(plan: Plan, scale: float) -> Plan:
 
 
 def sweep(
-    sc: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
+    scenario: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
     progress: Callable[[int, int], None] | None = None, scheduler: str | None = None,
 ) -> list[SweepPoint]:
     """Every scale of the naive plan on the same replications, in one batch for the runner."""
     plans = [scaled(naive, s) for s in scales]
-    results = simulate_many([with_plan(sc, pl) for pl in plans], replications, workers, progress=progress, scheduler=scheduler)
-    return [_point(sc, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
+    results = simulate_many([with_plan(scenario, pl) for pl in plans], replications, workers, progress=progress, scheduler=scheduler)
+    return [_point(scenario, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
 
 
 def find_cliff(points: list[SweepPoint]) -> dict | None:
@@ -192,7 +186,7 @@ _ORDER = list(_LABELS)
 
 @dataclass(frozen=True)
 class Reality:
-    """One switch: ``key`` names it, ``off(sc)`` returns the scenario without it."""
+    """One switch: ``key`` names it, ``off(scenario)`` returns the scenario without it."""
 
     key: str
     label: str
@@ -200,52 +194,50 @@ class Reality:
 
 
 def _type_field_off(key: str, value_off: Callable[[Any], Any]):
-    def off(sc: Scenario) -> Scenario:
-        types = {n: ct.model_copy(update={key: value_off(getattr(ct, key))}) for n, ct in sc.contact_types.items()}
-        return copy_scenario(sc, contact_types=types)
+    def off(scenario: Scenario) -> Scenario:
+        types = {n: ct.model_copy(update={key: value_off(getattr(ct, key))}) for n, ct in scenario.contact_types.items()}
+        return copy_scenario(scenario, contact_types=types)
 
     return off
 
 
 def _pool_field_off(key: str):
-    def off(sc: Scenario) -> Scenario:
-        pools = {n: p.model_copy(update={key: None}) for n, p in sc.agent_pools.items()}
-        return copy_scenario(sc, agent_pools=pools)
+    def off(scenario: Scenario) -> Scenario:
+        pools = {n: p.model_copy(update={key: None}) for n, p in scenario.agent_pools.items()}
+        return copy_scenario(scenario, agent_pools=pools)
 
     return off
 
 
 def _scenario_field_off(key: str):
-    return lambda sc: copy_scenario(sc, **{key: None})
+    return lambda scenario: copy_scenario(scenario, **{key: None})
 
 
 def _exponential(dist):
     return Exponential(dist="exponential", mean=dist.expectation)
 
 
-def _pool_perfectly(sc: Scenario) -> Scenario:
+def _pool_perfectly(scenario: Scenario) -> Scenario:
     """One pool serving every contact type (equal level: oldest first), agents summed."""
-    n = sc.horizon.n_intervals
-    from .staffing import current_plan
-
-    staffing = current_plan(sc)
+    n = scenario.horizon.n_intervals
+    staffing = current_plan(scenario)
     total = [sum(v[i] for v in staffing.values()) for i in range(n)]
-    first = next(iter(sc.agent_pools.values()))
-    pool = first.model_copy(update={"skills": {t: 0 for t in sc.type_names}, "agents": total, "shifts": None})
-    return copy_scenario(sc, agent_pools={"all_agents": pool}, targets=_merged_targets(sc))
+    first = next(iter(scenario.agent_pools.values()))
+    pool = first.model_copy(update={"skills": {t: 0 for t in scenario.type_names}, "agents": total, "shifts": None})
+    return copy_scenario(scenario, agent_pools={"all_agents": pool}, targets=_merged_targets(scenario))
 
 
-def _merged_targets(sc: Scenario):
-    t = sc.targets
+def _merged_targets(scenario: Scenario):
+    t = scenario.targets
     if t is None or not t.agent_pools:
         return t
     return t.model_copy(update={"agent_pools": {"all_agents": min(t.agent_pools.values())}})
 
 
-def realities(sc: Scenario) -> list[Reality]:
+def realities(scenario: Scenario) -> list[Reality]:
     """The realities this scenario turns on, in switch-on order; generic over the model fields."""
     found: dict[str, Reality] = {}
-    types = list(sc.contact_types.values())
+    types = list(scenario.contact_types.values())
     if any(ct.patience is not None for ct in types):
         found["patience"] = Reality("patience", _LABELS["patience"], _type_field_off("patience", lambda v: None))
     if any(not isinstance(ct.handle_time, Exponential) for ct in types):
@@ -256,18 +248,18 @@ def realities(sc: Scenario) -> list[Reality]:
             continue
         if any(getattr(ct, key) is not None for ct in types):
             found[key] = Reality(key, _LABELS.get(key, key.replace("_", " ")), _type_field_off(key, lambda v: None))
-    pools = list(sc.agent_pools.values())
+    pools = list(scenario.agent_pools.values())
     for key, info in type(pools[0]).model_fields.items():
         if key in _NOT_REALITIES["AgentPool"] or info.default is not None:
             continue
         if any(getattr(p, key) is not None for p in pools):
             found[key] = Reality(key, _LABELS.get(key, key.replace("_", " ")), _pool_field_off(key))
-    for key, info in type(sc).model_fields.items():
+    for key, info in type(scenario).model_fields.items():
         if key in _NOT_REALITIES["Scenario"] or info.default is not None:
             continue
-        if getattr(sc, key) is not None:
+        if getattr(scenario, key) is not None:
             found[key] = Reality(key, _LABELS.get(key, key.replace("_", " ")), _scenario_field_off(key))
-    if len(sc.agent_pools) > 1:
+    if len(scenario.agent_pools) > 1:
         found["pooling"] = Reality("pooling", _LABELS["pooling"], _pool_perfectly)
     order = {k: i for i, k in enumerate(_ORDER)}
     return sorted(found.values(), key=lambda r: (order.get(r.key, len(order) - 1.5), r.key))
@@ -286,22 +278,22 @@ class CauseStep:
 
 
 def gap_by_cause(
-    sc: Scenario, replications: int, confidence: float = 0.8, workers: int | None = None, log: Callable[[str], None] | None = None,
+    scenario: Scenario, replications: int, confidence: float = 0.8, workers: int | None = None, log: Callable[[str], None] | None = None,
     scheduler: str | None = None,
 ) -> dict:
     """Agent-hours each reality costs: requirement with realities switched on one at a time."""
-    switches = realities(sc)
+    switches = realities(scenario)
     worlds = []
-    current = sc
+    current = scenario
     # strip in reverse switch-on order, so world k has exactly the first k realities on
     for r in reversed(switches):
         current = r.off(current)
         worlds.append(current)
     worlds = list(reversed(worlds))  # worlds[0] = ideal; worlds[k] = ideal + first k realities ... minus the last
-    worlds.append(sc)
+    worlds.append(scenario)
     hours = []
     steps: list[CauseStep] = []
-    interval_s = sc.horizon.interval_s
+    interval_s = scenario.horizon.interval_s
     ideal = worlds[0]
     ideal_goals = goals_of(ideal)
     naive_ideal = erlang_plan(ideal, ideal_goals, "C")
@@ -319,7 +311,7 @@ def gap_by_cause(
             steps.append(CauseStep(r.key, r.label, h, h - hours[k - 1], out.converged))
         if log:
             log(f"gap by cause: {steps[-1].label}: {steps[-1].delta:+.1f} agent-hours")
-    naive_real = agent_hours(erlang_plan(sc, goals_of(sc), "C").plan, interval_s)["total"]
+    naive_real = agent_hours(erlang_plan(scenario, goals_of(scenario), "C").plan, interval_s)["total"]
     return {
         "naive_erlang_c_agent_hours": round(base_hours, 3),
         "naive_with_flat_shrinkage_agent_hours": round(naive_real, 3),
@@ -398,15 +390,14 @@ class TrapResult:
         }
 
 
-def _clock_span(labels: list[str], i: int, j: int, interval_minutes: int) -> str:
-    end_min = int(labels[j][-5:-3]) * 60 + int(labels[j][-2:]) + interval_minutes
-    end = f"{(end_min // 60) % 24:02d}:{end_min % 60:02d}"
-    return f"{labels[i][-5:]}-{end}"
+def _interval_start(horizon, k: int) -> str:
+    """The time of day interval k starts (k = n: the end of the day); the verdict speaks in clock times."""
+    return format_clock(horizon.start_minute + k * horizon.interval_minutes, with_day=False)
 
 
 def write_verdict(res: TrapResult) -> str:
     """One plain-language sentence on the worst block of the day just below the cliff."""
-    sc = res.scenario
+    scenario = res.scenario
     cliff = res.cliff
     if cliff is None:
         return "The sweep has too few points to find a cliff."
@@ -431,7 +422,7 @@ def write_verdict(res: TrapResult) -> str:
     off = sum(m["offered"] for m in pt.interval_means.values())
     ab = sum(m["abandoned"] for m in pt.interval_means.values())
     b_ab = ab[block].sum() / max(off[block].sum(), 1e-9)
-    span = _clock_span(res.labels, i, j, sc.horizon.interval_minutes)
+    span = f"{_interval_start(scenario.horizon, i)}-{_interval_start(scenario.horizon, j + 1)}"
     what = "peak collapses" if b_sl < 0.6 * target else "falls short"
     text = (
         f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan) the {span} {what}: "
@@ -441,7 +432,7 @@ def write_verdict(res: TrapResult) -> str:
     rest = slice(i, n)
     first = off[rest].sum() - red[rest].sum()
     if red[rest].sum() > 0 and first > 0:
-        text += f", and redials add {red[rest].sum() / first:.0%} to the load from {res.labels[i][-5:]} on"
+        text += f", and redials add {red[rest].sum() / first:.0%} to the load from {_interval_start(scenario.horizon, i)} on"
     text += "."
     up = next((p for p in sorted(res.points, key=lambda p: p.agents) if p.measures["service_level"].mean is not None and p.measures["service_level"].mean >= target), None)
     if up is not None:
@@ -452,7 +443,7 @@ def write_verdict(res: TrapResult) -> str:
 
 
 def explore(
-    sc: Scenario,
+    scenario: Scenario,
     scales: tuple[float, ...] = DEFAULT_SCALES,
     replications: int | None = None,
     workers: int | None = None,
@@ -464,20 +455,20 @@ def explore(
 ) -> TrapResult:
     """Sweep, cliff, promise against reality and (``causes``) the gap by cause."""
     started = time.perf_counter()
-    R = replications or sc.replications
+    replications = replications or scenario.replications
     scales = tuple(sorted(set(round(float(s), 4) for s in scales) | {1.0}))
     if any(s <= 0 for s in scales):
         raise ValueError("scales must be > 0")
-    goals = goals_of(sc)
-    naive = erlang_plan(sc, goals, "C")
-    points = sweep(sc, naive.plan, scales, R, goals, workers, progress, scheduler)
+    goals = goals_of(scenario)
+    naive = erlang_plan(scenario, goals, "C")
+    points = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler)
     t_sweep = time.perf_counter() - started
-    gap = gap_by_cause(sc, R, confidence, workers, log, scheduler) if causes else None
-    res = TrapResult(sc, goals, R, sc.horizon.interval_labels(), naive, points, find_cliff(points), gap, 0.0)
+    gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
+    res = TrapResult(scenario, goals, replications, scenario.horizon.interval_labels(), naive, points, find_cliff(points), gap, 0.0)
     res.verdict = write_verdict(res)
     res.wall_time_s = time.perf_counter() - started
     res.timings = {"sweep": t_sweep, "gap_by_cause": res.wall_time_s - t_sweep}
     return res
 
 
-__all__ = ["DEFAULT_SCALES", "TrapResult", "SweepPoint", "explore", "find_cliff", "gap_by_cause", "realities", "sweep", "write_verdict", "AgentPool"]
+__all__ = ["DEFAULT_SCALES", "TrapResult", "SweepPoint", "explore", "find_cliff", "gap_by_cause", "realities", "sweep", "write_verdict"]

@@ -64,8 +64,9 @@ def test_shift_plan_is_simulated_as_its_roster():
     Two 3-hour shifts, 08:00-11:00 and 09:00-12:00, each with a fixed 30-minute break 90 minutes
     in (09:30 and 10:30): 09:00-10:00 has 1.5 agents on average, and so has 10:00-11:00.
     Rounded head counts would staff those hours with 2; the roster gives 1.5 agent-hours each."""
+    from ccsim.evaluation import simulate_many
     from ccsim.metrics import stack_counters
-    from ccsim.staffing import simulate_many, with_rosters
+    from ccsim.plans import with_rosters
 
     sc = scenario_from_dict(
         {

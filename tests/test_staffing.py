@@ -6,8 +6,11 @@ import pytest
 
 import ccsim
 from ccsim.erlang import solve_agents
+from ccsim.evaluation import recheck
+from ccsim.goals import apply_targets, goals_of
+from ccsim.plans import copy_scenario
 from ccsim.scenario import ScenarioError, scenario_from_dict
-from ccsim.staffing import apply_targets, copy_scenario, goals_of, recheck, staff
+from ccsim.staffing import staff
 
 
 @pytest.fixture(scope="module")
