@@ -255,7 +255,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
 
 def print_comparison(cmp) -> None:
     """Plans side by side (mean ± 95% CI) and the paired differences to the baseline."""
-    from ccsim.compare import day_rows, format_ci, format_difference, format_value, summary_lines
+    from ccsim.compare_text import day_rows, format_ci, format_difference, format_value, summary_lines
 
     base = cmp.plans[cmp.baseline].label
     others = [i for i in range(len(cmp.plans)) if i != cmp.baseline]

@@ -16,6 +16,9 @@ about one flag in twenty is noise even when the plans are the same. ``significan
 "which intervals really differ" with Holm's step-down correction over the day's intervals, which
 keeps the chance of any false flag in the day under 5%.
 
+The same comparison in words (values with units, the plain-language summary the JSON carries)
+is in ``compare_text.py``.
+
     import ccsim
     cmp = ccsim.compare([ccsim.load_scenario("a.yaml"), ccsim.load_scenario("b.yaml")])
     cmp.difference("b", "service_level", contact_type="phone").day    # Estimate of B - A
@@ -33,6 +36,7 @@ import numpy as np
 from scipy import stats as sps
 
 from ._version import __version__
+from .compare_text import summary_lines
 from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, estimate, estimate_columns, stack_counters
 from .results import SimulationResult
 from .runner import Progress, run_units
@@ -60,8 +64,6 @@ SENSE = {
 
 #: Whole-center measures computed here (not per contact type or pool).
 CENTER_METRICS = ("agent_hours", "cost")
-UNITS = {"agent_hours": "hours", "cost": "currency"}
-UNITS.update({m.name: m.unit for m in TYPE_METRICS + POOL_METRICS})
 
 SCOPES = ("contact_type", "pool", "center")
 
@@ -87,7 +89,7 @@ def plans_from_scenario(scenario: Scenario, source: str = "") -> list[Plan]:
     """A scenario with ``variants:`` -> the base plan then one plan per variant, in file order."""
     where = f"{source}#" if source else "#"
     plans = [Plan("base", scenario.model_copy(update={"variants": {}}), source)]
-    plans += [Plan(name, sc, f"{where}{name}") for name, sc in scenario.variants.items()]
+    plans += [Plan(name, variant, f"{where}{name}") for name, variant in scenario.variants.items()]
     return plans
 
 
@@ -107,8 +109,8 @@ def _as_plans(items: Iterable) -> list[Plan]:
         elif isinstance(item, Scenario):
             plans.append(Plan(item.name, item))
         else:
-            label, sc = item
-            plans.append(Plan(str(label), sc))
+            label, scenario = item
+            plans.append(Plan(str(label), scenario))
     seen: dict[str, int] = {}
     unique = []
     for p in plans:
@@ -231,11 +233,10 @@ def _unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = 0.95)
     return float(sps.t.ppf(0.5 + confidence / 2, dof) * math.sqrt(se2))
 
 
-def _per_replication(sc: Scenario, result: SimulationResult) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
+def _per_replication(scenario: Scenario, result: SimulationResult) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
     """(scope, name, metric) -> (day values (R,), interval values (R, I)) for one plan."""
-    hz = sc.horizon
-    bases = [ct.service_level.definition for ct in sc.contact_types.values()]
-    types, pools = stack_counters(result.replication_stats, bases, hz.interval_s)
+    bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
+    types, pools = stack_counters(result.replication_stats, bases, scenario.horizon.interval_s)
     out: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def add(scope: str, names: list[str], metrics: list[Metric], stacked: dict) -> None:
@@ -244,13 +245,13 @@ def _per_replication(sc: Scenario, result: SimulationResult) -> dict[tuple[str, 
             for k, name in enumerate(names):
                 out[(scope, name, m.name)] = (np.asarray(day[:, k], float), np.asarray(per_int[:, k], float))
 
-    add("contact_type", sc.type_names, TYPE_METRICS, types)
-    add("pool", sc.pool_names, POOL_METRICS, pools)
+    add("contact_type", scenario.type_names, TYPE_METRICS, types)
+    add("pool", scenario.pool_names, POOL_METRICS, pools)
     hours = pools["agents_area"].sum(1) / 3600.0  # (R, I): hours of people present (not chat seats), all pools
     out[("center", "all", "agent_hours")] = (hours.sum(-1), hours)
-    if sc.costs is not None:
+    if scenario.costs is not None:
         abandoned = types["abandoned"].sum(1)
-        cost = sc.costs.agent_hour * hours + sc.costs.abandoned_contact * abandoned
+        cost = scenario.costs.agent_hour * hours + scenario.costs.abandoned_contact * abandoned
         out[("center", "all", "cost")] = (cost.sum(-1), cost)
     return out
 
@@ -403,10 +404,10 @@ def _check_comparable(plans: list[Plan]) -> list[str]:
     ref = plans[0]
     for p in plans[1:]:
         if p.scenario.horizon.model_dump() != ref.scenario.horizon.model_dump():
-            hz, rz = p.scenario.horizon, ref.scenario.horizon
+            own, first = p.scenario.horizon, ref.scenario.horizon
             problems.append(
-                f"plan '{p.label}': horizon {hz.start} + {hz.total_minutes:g} min in {hz.interval_minutes}-min intervals differs from "
-                f"plan '{ref.label}' ({rz.start} + {rz.total_minutes:g} min in {rz.interval_minutes}-min intervals); plans must cover the same intervals"
+                f"plan '{p.label}': horizon {own.start} + {own.total_minutes:g} min in {own.interval_minutes}-min intervals differs from "
+                f"plan '{ref.label}' ({first.start} + {first.total_minutes:g} min in {first.interval_minutes}-min intervals); plans must cover the same intervals"
             )
         if p.scenario.warmup_minutes != ref.scenario.warmup_minutes:
             problems.append(
@@ -482,190 +483,3 @@ def compare(
         wall_time_s=batch.wall_time_s,
         _values=[_per_replication(p.scenario, r) for p, r in zip(plans, results)],
     )
-
-
-# --- plain language ------------------------------------------------------------------------
-
-
-def format_value(metric: str, value: float | None, currency: str = "") -> str:
-    """A value with its unit, as a planner reads it: 84.1%, 23.4 s, 1,234 contacts, 312.5 h."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    unit = UNITS.get(metric, "")
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "seconds":
-        return f"{value:,.1f} s"
-    if unit == "hours":
-        return f"{value:,.1f} h"
-    if unit == "currency":
-        return f"{value:,.0f} {currency}".rstrip()
-    return f"{value:,.1f}"
-
-
-def format_difference(metric: str, value: float | None, currency: str = "", unit: bool = True) -> str:
-    """A signed difference: shares in percentage points (+7.1 pts), others in their unit."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    kind = UNITS.get(metric, "")
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    mag = abs(value)
-    if kind == "share":
-        text, suffix = f"{mag * 100:.1f}", " pts"
-    elif kind == "currency":
-        text, suffix = f"{mag:,.0f}", f" {currency}".rstrip()
-    else:
-        text, suffix = f"{mag:,.1f}", {"seconds": " s", "hours": " h"}.get(kind, "")
-    return sign + text + (suffix if unit else "")
-
-
-def format_ci(metric: str, e: Estimate, currency: str = "", unit: bool = True) -> str:
-    """'+3.0 pts to +4.3 pts' (or '+3.0 to +4.3' without units); '' when there is no interval."""
-    if e.lo is None:
-        return ""
-    return f"{format_difference(metric, e.lo, currency, unit)} to {format_difference(metric, e.hi, currency, unit)}"
-
-
-NAMES = {
-    "service_level": "service level",
-    "asa_seconds": "ASA",
-    "abandon_rate": "abandonment",
-    "occupancy": "occupancy",
-    "agent_hours": "agent hours",
-    "cost": "cost",
-    "mean_wait_seconds": "mean wait",
-    "wait_p90_seconds": "90th-percentile wait",
-    "wait_p50_seconds": "median wait",
-    "wait_p95_seconds": "95th-percentile wait",
-    "offered": "offered",
-    "answered": "answered",
-    "abandoned": "abandoned",
-    "max_queue": "longest queue",
-    "mean_queue": "mean queue",
-    "agents": "agents",
-}
-
-
-def day_rows(cmp: Comparison, type_metrics: Sequence[str]) -> list[tuple[str, str, dict]]:
-    """(label, metric, scope keywords) of the day table, the one row list terminal and report share.
-
-    ``type_metrics`` for each contact type (the label names the type when there are several), then
-    each pool's occupancy, the agent hours and, when every plan has costs, the cost.
-    """
-    rows = []
-    for name in cmp.contact_types:
-        pre = f"{name}: " if len(cmp.contact_types) > 1 else ""
-        rows += [(pre + NAMES[metric], metric, {"contact_type": name}) for metric in type_metrics]
-    rows += [(f"{pool}: occupancy", "occupancy", {"pool": pool}) for pool in cmp.pools]
-    rows.append(("agent hours", "agent_hours", {}))
-    if cmp.has_costs:
-        rows.append(("cost", "cost", {}))
-    return rows
-
-
-def _clock(minute: int) -> str:
-    day, rem = divmod(minute, 1440)
-    clock = f"{rem // 60:02d}:{rem % 60:02d}"
-    return clock if day == 0 else f"d{day + 1} {clock}"
-
-
-def interval_runs(cmp: Comparison, indices: list[int]) -> list[str]:
-    """Consecutive interval indices -> clock ranges '10:30-13:00' (end = end of the last interval)."""
-    hz = cmp.plans[0].scenario.horizon
-    runs: list[list[int]] = []
-    for i in sorted(indices):
-        if runs and runs[-1][1] == i - 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    start = hz.start_minute
-    step = hz.interval_minutes
-    return [f"{_clock(start + a * step)}–{_clock(start + (b + 1) * step)}" for a, b in runs]
-
-
-def plan_lines(cmp: Comparison) -> list[str]:
-    """Per plan and contact type: intervals meeting the target, the missed clock ranges, worst abandonment."""
-    lines = []
-    n = len(cmp.labels)
-    for name in cmp.contact_types:
-        for i, p in enumerate(cmp.plans):
-            ct = p.scenario.contact_types[name]
-            goal = f"{ct.service_level.target * 100:g}/{ct.service_level.seconds:g}"
-            sl = cmp.intervals(i, "service_level", contact_type=name)
-            missed = [k for k, e in enumerate(sl) if e.mean is not None and e.mean < ct.service_level.target]
-            day_sl = cmp.day(i, "service_level", contact_type=name)
-            who = f"Plan {p.label}" + (f" ({name})" if len(cmp.contact_types) > 1 else "")
-            text = f"{who} meets {goal} in {n - len(missed)} of {n} intervals (day {format_value('service_level', day_sl.mean)})"
-            if missed:
-                text += "; misses " + ", ".join(interval_runs(cmp, missed))
-            ab = cmp.intervals(i, "abandon_rate", contact_type=name)
-            worst = max(range(n), key=lambda k: ab[k].mean if ab[k].mean is not None else -1)
-            if ab[worst].mean:
-                text += f"; abandonment up to {ab[worst].mean:.0%} ({cmp.labels[worst]})"
-            lines.append(text + ".")
-    return lines
-
-
-def difference_lines(cmp: Comparison) -> list[str]:
-    """Per non-baseline plan: the day differences that matter, each with its 95% interval or 'not significant'."""
-    lines = []
-    base = cmp.plans[cmp.baseline]
-    for i, p in enumerate(cmp.plans):
-        if i == cmp.baseline:
-            continue
-        for name in cmp.contact_types:
-            parts, ns = [], []
-            for metric in ("service_level", "asa_seconds", "abandon_rate"):
-                d = cmp.difference(i, metric, contact_type=name)
-                if d is None or d.day.mean is None:
-                    continue
-                if d.significant:
-                    parts.append(f"{NAMES[metric]} {format_difference(metric, d.day.mean)} (95% CI {format_ci(metric, d.day)}, {d.verdict})")
-                else:
-                    ns.append(NAMES[metric])
-            sl = cmp.difference(i, "service_level", contact_type=name)
-            verdicts, holm = sl.interval_verdicts(), sl.interval_verdicts(holm=True)
-            scope = f" on {name}" if len(cmp.contact_types) > 1 else ""
-            text = f"{p.label} vs {base.label}{scope}: " + ("; ".join(parts) if parts else "no significant difference in service level, ASA or abandonment")
-            if parts and ns:
-                text += f"; not significant: {', '.join(ns)}"
-            text += (
-                f". Interval by interval, service level is significantly better in {verdicts.count('better')}, "
-                f"worse in {verdicts.count('worse')}, not significantly different in {verdicts.count('not significant')} of {len(verdicts)}"
-                f" (with Holm's correction for testing {len(verdicts)} intervals: better in {holm.count('better')}, worse in {holm.count('worse')})."
-            )
-            lines.append(text)
-        lines.append(_cost_line(cmp, i))
-    return lines
-
-
-def _cost_line(cmp: Comparison, i: int) -> str:
-    p, base = cmp.plans[i], cmp.plans[cmp.baseline]
-    metric = "cost" if cmp.has_costs else "agent_hours"
-    d = cmp.difference(i, metric)
-    a = cmp.day(cmp.baseline, metric).mean
-    b = cmp.day(i, metric).mean
-    currency = p.scenario.costs.currency if metric == "cost" else ""
-    if not a:
-        return f"{p.label} has {format_value(metric, b, currency)} of {NAMES[metric]}."
-    rel = (b - a) / a
-    if abs(rel) < 0.0005 and not d.significant:
-        return f"{p.label} and {base.label} have the same {NAMES[metric]} ({format_value(metric, b, currency)})."
-    more = "more" if rel > 0 else "less"
-    what = "costs" if metric == "cost" else "uses"
-    text = f"{p.label} {what} {abs(rel):.1%} {more} {NAMES[metric] if metric != 'cost' else ''}".rstrip()
-    text += f" than {base.label} ({format_value(metric, b, currency)} vs {format_value(metric, a, currency)}"
-    if metric == "cost" and d.day.lo is not None:
-        text += f"; difference {format_difference(metric, d.day.mean, currency)}, 95% CI {format_ci(metric, d.day, currency)}"
-    text += ")."
-    if metric == "cost":
-        h = cmp.difference(i, "agent_hours")
-        ha = cmp.day(cmp.baseline, "agent_hours").mean
-        if ha:
-            text += f" Agent hours {format_difference('agent_hours', h.day.mean)} ({(h.day.mean or 0) / ha:+.1%})."
-    return text
-
-
-def summary_lines(cmp: Comparison) -> list[str]:
-    """The plain-language summary at the top of the report and under the terminal table."""
-    return plan_lines(cmp) + difference_lines(cmp) + list(cmp.notes)

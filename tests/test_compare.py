@@ -16,7 +16,8 @@ import yaml
 from scipy import stats
 
 import ccsim
-from ccsim.compare import SENSE, ComparisonError, holm_reject, interval_runs, paired_p_values, plans_from_scenario, summary_lines
+from ccsim.compare import SENSE, ComparisonError, holm_reject, paired_p_values, plans_from_scenario
+from ccsim.compare_text import interval_runs, summary_lines
 from ccsim.metrics import estimate_columns
 from ccsim.scenario import ScenarioError, scenario_from_dict
 from conftest import REPO

@@ -12,7 +12,8 @@ import html
 
 import plotly.graph_objects as go
 
-from ..compare import Comparison, day_rows, format_ci, format_difference, format_value, summary_lines
+from ..compare import Comparison
+from ..compare_text import day_rows, format_ci, format_difference, format_value, summary_lines
 from .html import Section, band_traces, colour, figure, level_trace, render_page, table_html
 
 XT = "interval start (clock time)"
