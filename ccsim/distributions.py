@@ -35,8 +35,31 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
 
+#: The largest coefficient of variation a scenario accepts; calibration clamps its fits to it, so
+#: the file it writes validates.
+MAX_CV = 10
+
 Positive = Annotated[float, Field(gt=0)]
-Cv = Annotated[float, Field(gt=0, le=10)]
+Cv = Annotated[float, Field(gt=0, le=MAX_CV)]
+
+
+def lognormal_sigma(cv: float) -> float:
+    """The sd of log X for a log-normal X with this coefficient of variation (cv^2 = e^(sigma^2) - 1)."""
+    return math.sqrt(math.log1p(cv**2))
+
+
+def lognormal_mean_cv(mu: float, sigma: float) -> tuple[float, float]:
+    """The mean and cv of a log-normal X whose log has mean ``mu`` and sd ``sigma``.
+
+    The inverse of the parameters ``LogNormal`` derives: a fit on the log scale is written back in
+    the mean and cv that scenarios state.
+    """
+    return math.exp(mu + sigma * sigma / 2), math.sqrt(math.expm1(sigma * sigma))
+
+
+def gamma_shape(cv: float) -> float:
+    """The shape k of a gamma distribution with this coefficient of variation (cv = 1 / sqrt(k))."""
+    return 1.0 / cv**2
 
 
 class Exponential(_Dist):
@@ -102,7 +125,7 @@ class LogNormal(_ByMeanCv):
 
     @property
     def _sigma(self) -> float:
-        return math.sqrt(math.log1p(self.cv**2))
+        return lognormal_sigma(self.cv)
 
     @property
     def _mu(self) -> float:
@@ -124,7 +147,7 @@ class Gamma(_ByMeanCv):
 
     @property
     def _shape(self) -> float:
-        return 1.0 / self.cv**2
+        return gamma_shape(self.cv)
 
     def sample(self, rng, size):
         return rng.gamma(self._shape, self.mean / self._shape, size)
@@ -301,5 +324,9 @@ __all__ = [
     "SurvivalCurve",
     "PRESETS",
     "ONE_MINUTE_POINTS",
+    "MAX_CV",
     "expand_preset",
+    "gamma_shape",
+    "lognormal_mean_cv",
+    "lognormal_sigma",
 ]
