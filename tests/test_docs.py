@@ -13,18 +13,29 @@ Conventions for authors (also in docs/contributing-docs.md):
   in ``# not-tested`` is skipped too.
 - ``docs/reference/scenario.md``, ``cli.md`` and ``metrics.md`` are generated: after changing a
   model, a command or a metric run ``python tools/docs_reference.py``.
-- Python blocks of ``docs/reference/python-api.md`` are run too.
+- Every ``python`` block of the docs runs as written, from the same scratch directory, each block
+  on its own (``test_python_example_prints_what_the_page_shows``). What it prints must be exactly
+  the ``text`` block right after it (only blank lines between); a block that prints must show
+  one. A line ending in a comment ``# note -> VALUE`` (VALUE a Python literal) must be an
+  expression whose value is VALUE, numbers to the decimals written.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import importlib.util
+import io
+import numbers
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
+import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -175,26 +186,183 @@ def test_docs_show_commands():
     assert sum(i.startswith("docs/lessons/") for i in ids) >= 5
 
 
-def python_blocks(path: Path) -> list[str]:
-    blocks, current, inside = [], [], False
-    for line in path.read_text().splitlines():
-        m = FENCE.match(line)
-        if not inside and m and m.group(3) == "python":
-            inside, current = True, []
-        elif inside and line.strip().startswith("```"):
-            inside = False
-            blocks.append("\n".join(current))
-        elif inside:
-            current.append(line)
-    return blocks
+# --- Python examples -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("index", range(len(python_blocks(DOCS / "reference" / "python-api.md"))))
-def test_python_api_examples_run(index, monkeypatch, capsys):
-    """The notebook examples of docs/reference/python-api.md run as written from the repository root."""
-    monkeypatch.chdir(REPO)
-    code = python_blocks(DOCS / "reference" / "python-api.md")[index]
-    exec(compile(code, f"python-api.md block {index + 1}", "exec"), {"__name__": "__docs__"})
+@dataclass
+class PythonExample:
+    """A ```python block of a page, and the ```text block right after it that shows its output."""
+
+    path: Path
+    line: int  # the page line of the opening fence
+    code: str
+    output: str | None
+
+
+def python_examples(path: Path, text: str | None = None) -> list[PythonExample]:
+    """Each ```python block of a page (``text``, if given, instead of the file); a ```text block
+    after it, with only blank lines between, is what it prints."""
+    lines = (path.read_text() if text is None else text).splitlines()
+
+    def block_at(i: int) -> tuple[str, str, int] | None:
+        """(language, dedented body, index after the closing fence) of a fenced block opening at i."""
+        m = FENCE.match(lines[i])
+        if not m:
+            return None
+        _, fence, lang = m.groups()
+        j = i + 1
+        while j < len(lines) and not lines[j].strip().startswith(fence):
+            j += 1
+        return lang, textwrap.dedent("\n".join(lines[i + 1 : j])), j + 1
+
+    examples, i = [], 0
+    while i < len(lines):
+        block = block_at(i)
+        if block is None:
+            i += 1
+            continue
+        lang, code, after = block
+        if lang == "python":
+            k = after
+            while k < len(lines) and not lines[k].strip():
+                k += 1
+            shown = block_at(k) if k < len(lines) else None
+            output = shown[1] if shown and shown[0] == "text" else None
+            examples.append(PythonExample(path, i + 1, code, output))
+            if output is not None:
+                after = shown[2]
+        i = after
+    return examples
+
+
+def all_python_examples() -> list:
+    return [
+        pytest.param(ex, id=f"{ex.path.relative_to(REPO)}:{ex.line}")
+        for path in doc_files()
+        for ex in python_examples(path)
+    ]
+
+
+def arrow_comments(code: str) -> dict[int, str]:
+    """Line -> the value a ``# ... -> VALUE`` comment shows (the text after its last arrow)."""
+    found = {}
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        if tok.type == tokenize.COMMENT and "->" in tok.string:
+            found[tok.start[0]] = tok.string.rpartition("->")[2].strip()
+    return found
+
+
+def shows(value, shown: str) -> bool:
+    """Whether ``value`` is what the Python literal ``shown`` says it is: numbers to the decimals
+    written (``0.1741`` shows 0.174132, not 0.1746), tuples, lists and dicts item by item,
+    anything else by equality."""
+    tree = ast.parse(shown, mode="eval").body
+
+    def match(value, node) -> bool:
+        if isinstance(node, (ast.Tuple, ast.List)):
+            kind = tuple if isinstance(node, ast.Tuple) else list
+            return isinstance(value, kind) and len(value) == len(node.elts) and all(map(match, value, node.elts))
+        if isinstance(node, ast.Dict):
+            keys = [ast.literal_eval(k) for k in node.keys]
+            if not isinstance(value, dict) or set(value) != set(keys):
+                return False
+            return all(match(value[k], v) for k, v in zip(keys, node.values))
+        number = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) else node
+        literal = ast.literal_eval(node)
+        if isinstance(number, ast.Constant) and type(number.value) in (int, float):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                return False
+            written = ast.get_source_segment(shown, number).lower()
+            if "e" in written or "inf" in written:
+                return float(value) == literal
+            decimals = len(written.partition(".")[2])
+            return abs(float(value) - literal) <= 0.5 * 10.0**-decimals * (1 + 1e-9)
+        return value == literal
+
+    return match(value, tree)
+
+
+def run_example(example: PythonExample) -> str:
+    """Run a page's Python block statement by statement, checking each ``->`` comment; what it printed."""
+    where = f"{example.path.relative_to(REPO)}"
+    tree = ast.parse(example.code)
+    ast.increment_lineno(tree, example.line)  # tracebacks and messages name the page's own lines
+    arrows = {example.line + no: text for no, text in arrow_comments(example.code).items()}
+    namespace: dict = {"__name__": "__docs__"}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for stmt in tree.body:
+            shown = arrows.pop(stmt.end_lineno, None)
+            if shown is None:
+                exec(compile(ast.Module([stmt], []), where, "exec"), namespace)
+                continue
+            line = f"{where}:{stmt.end_lineno}"
+            assert isinstance(stmt, ast.Expr), f"{line}: a `-> value` comment follows an expression, not a statement"
+            value = eval(compile(ast.Expression(stmt.value), where, "eval"), namespace)
+            assert shows(value, shown), f"{line}: `{ast.unparse(stmt)}` is {value!r}; the page shows {shown}"
+    assert not arrows, f"{where}: `->` comments not at the end of a statement, on lines {sorted(arrows)}"
+    return printed.getvalue()
+
+
+def test_python_examples_follow_the_conventions():
+    """The extraction pairs a block with the output after it, and a shown value can be wrong."""
+    md = "\n".join(
+        [
+            "```python",
+            "print(1 + 1)",
+            "```",
+            "",
+            "```text",
+            "2",
+            "```",
+            "Prose.",
+            "```python",
+            "x = 2 / 3",
+            "x   # two thirds -> 0.667",
+            "```",
+            "Prose between, so this is not its output:",
+            "```text",
+            "whatever",
+            "```",
+        ]
+    )
+    first, second = python_examples(DOCS / "example.md", md)
+    assert (first.line, first.code, first.output) == (1, "print(1 + 1)", "2")
+    assert (second.line, second.output) == (9, None)
+    assert run_example(first) == "2\n" and run_example(second) == ""
+    assert arrow_comments(second.code) == {2: "0.667"}
+    assert shows(2 / 3, "0.667") and shows(2 / 3, "0.67") and not shows(2 / 3, "0.666") and not shows(0.7, "0.667")
+    assert shows(14, "14") and not shows(14.6, "14") and not shows(True, "1")
+    assert shows((0.17413, "better", None), "(0.1741, 'better', None)") and not shows([0.17413], "(0.1741,)")
+    assert shows({"dist": "exponential", "mean": 61.52}, "{'dist': 'exponential', 'mean': 61.5}")
+    assert not shows({"dist": "exponential", "mean": 61.52, "cv": 1}, "{'dist': 'exponential', 'mean': 61.5}")
+    stale = PythonExample(second.path, second.line, "x = 2 / 3\nx   # -> 0.666", None)
+    with pytest.raises(AssertionError, match=r"docs/example.md:11: `x` is 0.666.*the page shows 0.666"):
+        run_example(stale)
+
+
+@pytest.mark.parametrize("example", all_python_examples())
+def test_python_example_prints_what_the_page_shows(example, scratch):
+    """Each Python block of the docs runs as written (from a directory that sees the repository's
+    folders), prints exactly the ```text block shown after it, and each ``-> value`` comment is the
+    value of its line."""
+    printed = run_example(example)
+    where = f"{example.path.relative_to(REPO)}:{example.line}"
+    if example.output is None:
+        assert not printed, f"{where} prints, so show its output in a ```text block right after it:\n{printed}"
+    else:
+        got = [line.rstrip() for line in printed.rstrip("\n").splitlines()]
+        want = [line.rstrip() for line in example.output.rstrip("\n").splitlines()]
+        assert got == want, f"{where} now prints (the page shows something else):\n{printed}"
+
+
+def test_docs_show_python_examples():
+    """The extraction found the Python API page's blocks, outputs and shown values (guards against
+    a silently broken extractor)."""
+    examples = python_examples(DOCS / "reference" / "python-api.md")
+    assert len(examples) >= 5
+    assert sum(ex.output is not None for ex in examples) >= 3
+    assert any(arrow_comments(ex.code) for path in doc_files() for ex in python_examples(path))
 
 
 # --- generated references ------------------------------------------------------------------
