@@ -1,5 +1,8 @@
 """The ``ccsim`` command: parse arguments, call the library, print. Exit codes live only here.
 
+What a result looks like on the terminal (its tables and lines) is built in ccsim/report/terminal.py;
+this module decides only where it goes (stdout or stderr) and how the command ends.
+
 Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --scheduler), 130 interrupted
 (what finished is still printed and written, marked partial).
 """
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +19,10 @@ from typing import Iterator, Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 import ccsim
 from ccsim.outputs import JsonContent, write_atomic, write_files
+from ccsim.report import terminal
 from ccsim.results import SimulationResult
 from ccsim.runner import RunnerError
 from ccsim.scenario import Scenario, ScenarioError
@@ -96,86 +98,11 @@ def print_wrote(written: list[Path], console: Console = out) -> None:
         console.print("wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False, soft_wrap=True)
 
 
-def _pct(e) -> str:
-    return "n/a" if e.mean is None else f"{e.mean:.1%} ± {e.half_width:.1%}" if e.half_width is not None else f"{e.mean:.1%}"
-
-
-def _num(e, unit: str = "", scale: float = 1.0) -> str:
-    """Mean ± half-width in ``unit``, after dividing by ``scale`` (3600 shows seconds as hours)."""
-    if e.mean is None:
-        return "n/a"
-    hw = f" ± {e.half_width / scale:,.1f}" if e.half_width is not None else ""
-    return f"{e.mean / scale:,.1f}{hw}{unit}"
-
-
 def print_run_summary(result: SimulationResult) -> None:
-    sc = result.scenario
-    table = Table(title=f"{sc.name}: the day (mean ± 95% CI over {result.replications} replications)")
-    for col in ("contact type", "offered", "answered", "abandoned", "service level", "target", "ASA", "p90 wait", "abandon rate"):
-        table.add_column(col, justify="left" if col == "contact type" else "right")
-    for name, ct in sc.contact_types.items():
-        d = result.by_contact_type[name]
-        table.add_row(
-            name,
-            _num(d["offered"]),
-            _num(d["answered"]),
-            _num(d["abandoned"]),
-            _pct(d["service_level"]),
-            f"{ct.service_level.target:.0%}/{ct.service_level.seconds:g}s",
-            _num(d["asa_seconds"], " s"),
-            _num(d["wait_p90_seconds"], " s"),
-            _pct(d["abandon_rate"]),
-        )
-    out.print(table)
-    pools = Table(title="Agent pools")
-    for col in ("pool", "agents (mean)", "occupancy"):
-        pools.add_column(col, justify="left" if col == "pool" else "right")
-    for name in sc.pool_names:
-        pools.add_row(name, _num(result.by_pool[name]["agents"]), _pct(result.by_pool[name]["occupancy"]))
-    out.print(pools)
-    print_behaviour_summary(result)
-    worst = Table(title="Worst intervals by service level")
-    for col in ("interval", "contact type", "offered", "service level", "ASA", "abandon rate", "max queue"):
-        worst.add_column(col, justify="left" if col in ("interval", "contact type") else "right")
-    cells = [
-        (sl.mean, i, name)
-        for name in sc.type_names
-        for i, sl in enumerate(result.intervals_by_contact_type[name]["service_level"])
-        if sl.mean is not None
-    ]
-    for _, i, name in sorted(cells)[:5]:
-        m = result.intervals_by_contact_type[name]
-        worst.add_row(result.labels[i], name, _num(m["offered"][i]), _pct(m["service_level"][i]), _num(m["asa_seconds"][i], " s"), _pct(m["abandon_rate"][i]), _num(m["max_queue"][i]))
-    out.print(worst)
+    for table in terminal.run_summary(result):
+        out.print(table)
     if result.partial:
         err.print(f"[yellow]interrupted: {result.replications} replications finished; results are partial[/]")
-
-
-def print_behaviour_summary(result: SimulationResult) -> None:
-    """Customer and agent behaviours the scenario switches on (docs/behaviours.md); nothing otherwise."""
-    from ccsim.report.behaviour_rows import behaviour_rows, pool_behaviour_rows
-
-    def cell(est, fmt: str) -> str:
-        if fmt == "share":
-            return _pct(est)
-        if fmt == "hours":
-            return _num(est, " h", scale=3600)
-        return _num(est, " s" if fmt == "seconds" else "")
-
-    for title, first, rows in (
-        ("Customer behaviour", "contact type", behaviour_rows(result)),
-        ("Agents as they really are", "pool", pool_behaviour_rows(result)),
-    ):
-        if not rows:
-            continue
-        table = Table(title=f"{title} (mean ± 95% CI)")
-        for col in (first, "figure", "value"):
-            table.add_column(col, justify="right" if col == "value" else "left")
-        last = None
-        for name, label, est, fmt in rows:
-            table.add_row(name if name != last else "", label, cell(est, fmt))
-            last = name
-        out.print(table)
 
 
 def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[Path]:
@@ -254,39 +181,10 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
 
 
 def print_comparison(cmp) -> None:
-    """Plans side by side (mean ± 95% CI) and the paired differences to the baseline."""
-    from ccsim.compare_text import day_rows, format_ci, format_difference, format_value, summary_lines
+    """Plans side by side (mean ± 95% CI), the paired differences to the baseline, the summary."""
+    from ccsim.compare_text import summary_lines
 
-    base = cmp.plans[cmp.baseline].label
-    others = [i for i in range(len(cmp.plans)) if i != cmp.baseline]
-    currency = cmp.plans[0].scenario.costs.currency if cmp.has_costs else ""
-    table = Table(title=f"{len(cmp.plans)} plans on the same {cmp.replications} days (seed {cmp.seed}): mean ± 95% CI; differences paired")
-    table.add_column("measure (day)")
-    for p in cmp.plans:
-        table.add_column(p.label, justify="right")
-    for i in others:
-        table.add_column(f"{cmp.plans[i].label} − {base}", justify="right")
-
-    def cell(metric, e):
-        if e is None or e.mean is None:
-            return "n/a"
-        hw = "" if e.half_width is None else " ±" + format_difference(metric, e.half_width, currency, unit=False).lstrip("+±")  # a half-width has no sign
-        return format_value(metric, e.mean, currency) + hw
-
-    def diff(d):
-        if d is None or d.day.mean is None:
-            return "n/a"
-        if d.day.mean == 0 and d.day.lo == 0 and d.day.hi == 0:
-            return "[dim]identical[/]"
-        text = f"{format_difference(d.metric, d.day.mean, currency)}\n[dim]({format_ci(d.metric, d.day, currency, unit=False)})[/]"
-        colour = {"better": "green", "worse": "red"}.get(d.verdict)
-        if not d.significant:
-            return f"[dim]{text} n.s.[/]"
-        return f"[{colour}]{text}[/]" if colour else text
-
-    for label, metric, kw in day_rows(cmp, ("offered", "service_level", "asa_seconds", "abandon_rate")):
-        table.add_row(label, *[cell(metric, cmp.day(i, metric, **kw)) for i in range(len(cmp.plans))], *[diff(cmp.difference(i, metric, **kw)) for i in others])
-    out.print(table)
+    out.print(terminal.comparison_table(cmp))
     for line in summary_lines(cmp):
         out.print(f"- {line}", markup=False, highlight=False)
 
@@ -409,32 +307,9 @@ def calibrate(
 
 
 def print_calibration_summary(cal, console: Console) -> None:
-    from ccsim.calibrate import describe_dist
-
-    table = Table(title=f"Calibrated from {cal.source}: {cal.rows:,} contacts, {len(cal.days)} day(s)")
-    for col in ("contact type", "a day", "AHT", "abandoned", "naive patience", "E[W]/P(ab)"):
-        table.add_column(col, justify="left" if col == "contact type" else "right")
-    for name, tc in cal.types.items():
-        p = tc.patience
-        table.add_row(
-            name,
-            f"{tc.per_day.sum(1).mean():,.0f}",
-            f"{tc.handle.aht:.1f} s" if tc.handle.n else "n/a",
-            f"{tc.abandoned / tc.contacts:.1%}",
-            "n/a" if p.naive_mean is None else f"{p.naive_mean:.1f} s",
-            "n/a" if p.shortcut_mean is None else f"{p.shortcut_mean:.1f} s",
-        )
-    console.print(table)
-    for name, tc in cal.types.items():
-        p = tc.patience
-        console.print(f"{name}: handle time {describe_dist(tc.handle.written)} ({tc.handle.chosen}: {tc.handle.reason})", markup=False, highlight=False, soft_wrap=True)
-        written = "none, nobody abandons (REVIEW)" if p.written is None else describe_dist(p.written)
-        console.print(f"{name}: patience {written} ({p.reason})", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"busyness: {cal.busyness.reason}", markup=False, highlight=False, soft_wrap=True)
-    staffing = "REVIEW: " if cal.staffing.source == "placeholder" else "staffing "
-    console.print(staffing + cal.staffing.method, markup=False, highlight=False, soft_wrap=True)
-    for note in cal.notes:
-        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    console.print(terminal.calibration_table(cal))
+    for line in terminal.calibration_lines(cal):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def load_with_targets(scenario: Optional[Path], target: Optional[list[str]], out_dir: Optional[Path]) -> Scenario:
@@ -467,7 +342,6 @@ def staff(
     scheduler: Optional[str] = SchedulerOpt,
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
-    from ccsim.staffing import PLAN_LABELS
     from ccsim.staffing import staff as staff_plan
 
     sc = load_with_targets(scenario, target, out_dir)
@@ -489,27 +363,8 @@ def staff(
     if as_json:
         print_json(data)
     else:
-        table = Table(title=f"{sc.name}: agents per interval (scheduled)")
-        table.add_column("interval")
-        table.add_column("pool")
-        for k in res.plans:
-            table.add_column(PLAN_LABELS[k], justify="right")
-        for row in res.rows():
-            table.add_row(row["interval_start"], row["pool"], *[str(row[k]) for k in res.plans])
-        out.print(table)
-        hours = res.agent_hours()
-        summary = Table(title="Agent-hours and what each plan achieves when simulated")
-        for col in ("plan", "agent-hours", "intervals meeting targets"):
-            summary.add_column(col, justify="left" if col == "plan" else "right")
-        for k in res.plans:
-            met = ", ".join(f"{t} {m}/{len(res.labels)}" for t, m in res.intervals_meeting(k).items())
-            summary.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", met)
-        out.print(summary)
-        out.print(("targets met in every interval" if res.targets_met else "[red]targets NOT met everywhere[/]") + f" ({res.wall_time_s:.1f} s)")
-        for u in res.isa.unrescued:
-            out.print(f"[red]given up[/] {u['interval_start']} {u['name']}: {u['reason']}", highlight=False)
-        for sp in res.shift_plans.values():
-            out.print(f"shift plan {sp.pool}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}")
+        for item in terminal.staff_summary(res):
+            out.print(item)
     if out_dir is not None:
         from ccsim.report.staff_report import build_staff_report
 
@@ -548,22 +403,8 @@ def trap(
     if as_json:
         print_json(data)
     else:
-        out.print(res.verdict, highlight=False)
-        table = Table(title=f"{sc.name}: staffing sweep (mean ± 95% CI over {res.replications} replications)")
-        for col in ("scale", "agents", "service level", "ASA", "abandon", "occupancy", "offered"):
-            table.add_column(col, justify="right")
-        for p in sorted(res.points, key=lambda p: p.agents):
-            m = p.measures
-            table.add_row(f"{p.scale:.0%}", f"{p.agents:.1f}", _pct(m["service_level"]), _num(m["asa_seconds"], " s"), _pct(m["abandon_rate"]), _pct(m["occupancy"]), _num(m["offered"]))
-        out.print(table)
-        if res.cliff:
-            c = res.cliff
-            out.print(f"cliff: {c['agents']:.1f} -> {c['below_agents']:.1f} agents drops the service level {c['service_level']:.1%} -> {c['below_service_level']:.1%}")
-        if res.gap:
-            out.print(f"gap by cause (agent-hours): naive Erlang C {res.gap['naive_erlang_c_agent_hours']:.1f}")
-            for s in res.gap["steps"]:
-                out.print(f"  {s['label']}: {s['delta_agent_hours']:+.1f}")
-            out.print(f"  = realistic requirement {res.gap['realistic_agent_hours']:.1f}")
+        for item in terminal.trap_summary(res):
+            out.print(item)
     if out_dir is not None:
         from ccsim.report.trap_report import build_trap_report
 
@@ -632,25 +473,7 @@ def erlang_command(
     if as_json:
         print_json({**res.to_dict(), **extra})
         return
-    table = Table(title=f"Erlang {model}: {rate:,.1f} contacts/h, AHT {aht:g} s = {res.offered_load:,.2f} Erlang")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    rows = [("agents", f"{res.agents}")]
-    if "required_agents" in extra:
-        rows[0] = ("agents (fewest meeting the targets)", f"{res.agents}")
-    if shrinkage:
-        rows.append((f"agents to schedule ({shrinkage:.0%} shrinkage)", f"{extra['scheduled_agents']}"))
-    if model == "B":
-        rows.append(("blocking probability", f"{res.p_block:.2%}"))
-    else:
-        rows += [("probability of waiting", f"{res.p_wait:.2%}"), (f"service level ({sl_seconds:g} s)", f"{res.service_level:.2%}")]
-        rows.append(("ASA", "unbounded" if not math.isfinite(res.asa_seconds) else f"{res.asa_seconds:.2f} s"))
-    if model == "A":
-        rows += [("abandon rate", f"{res.p_abandon:.2%}"), ("mean wait (all callers)", f"{res.mean_wait_seconds:.2f} s")]
-    rows.append(("occupancy", f"{res.occupancy:.1%}"))
-    for name, value in rows:
-        table.add_row(name, value)
-    out.print(table)
+    out.print(terminal.erlang_table(model, rate, aht, sl_seconds, shrinkage, res, extra))
     if not res.stable:
         out.print(f"[red]unstable:[/] {res.offered_load:,.2f} Erlang of load on {res.agents} agents: under Erlang C the queue grows without bound (no steady state); add agents or use --model A with --patience.", soft_wrap=True)
 
@@ -669,21 +492,7 @@ def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
     if as_json:
         print_json({"scenario": sc.name, "intervals": rows})
         return
-    table = Table(title=f"{sc.name}: SIPP, each interval solved as its own steady state")
-    for col in ("interval", "type", "load (Erl)", "staffed", "C needs", "A needs", "C promises", "A promises", "A abandon"):
-        table.add_column(col, justify="left" if col in ("interval", "type") else "right")
-
-    def pct(v):
-        return "n/a" if v is None else f"{v:.1%}"
-
-    for r in rows:
-        table.add_row(
-            r["interval_start"], r["contact_type"], f"{r['offered_load_erlang']:.1f}", f"{r['staffed_agents']:.1f}",
-            str(r["erlang_c_required"] if r["erlang_c_required"] is not None else "none"),
-            str(r["erlang_a_required"] if r["erlang_a_required"] is not None else "none"),
-            pct(r["erlang_c_service_level"]), pct(r["erlang_a_service_level"]), pct(r["erlang_a_abandon_rate"]),
-        )
-    out.print(table)
+    out.print(terminal.sipp_table(sc.name, rows))
     if csv_path is not None:
         print_wrote([csv_path])
 
