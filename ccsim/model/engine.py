@@ -77,6 +77,7 @@ class Engine:
         self._wait_answered, self._wait_all = counters["wait_answered_sum"], counters["wait_all_sum"]
         self._queue_area, self._max_queue = counters["queue_area"], counters["max_queue"]
         self._answered_at_once = counters["answered_at_once"]
+        self._first_attempts = counters.get("first_attempts")  # declared by the journeys behaviour
         self.current_slot = 0
         self.slot_end = self.warmup_s  # the reference time of the current slot (see busy_change)
         self.closing = False  # true while _strand_remaining closes the day
@@ -149,15 +150,16 @@ class Engine:
         for behaviour in self.behaviours:  # already in layer order
             for stage in behaviour.wraps:
                 wrap = getattr(behaviour, stage)
-                if stage in tables:
-                    table = tables[stage]
-                    table[behaviour.type_index] = wrap(table[behaviour.type_index])
-                else:
+                if stage not in tables:
                     handlers[stage] = wrap(handlers[stage])
+                    continue
+                table = tables[stage]  # a behaviour of one type wraps its type's; others, every type's
+                for k in range(self.n_types) if behaviour.type_index is None else (behaviour.type_index,):
+                    table[k] = wrap(table[k])
         for stage, handler in {**handlers, **tables}.items():
             setattr(self, stage, handler)
         # the plain arrival inlines route and answer; a behaviour on the way in needs the stages
-        self._enter = self._arrival_plain if handlers["arrive"] == self._arrive else self._arrival
+        self._enter = self._arrival_plain if all(h == self._arrive for h in tables["arrive"]) else self._arrival
 
     # --- arrivals -------------------------------------------------------------------------
 
@@ -196,13 +198,10 @@ class Engine:
 
     def _arrival(self, type_index: int) -> None:
         handle_draw, patience_draw, _, _, contact_class = self.arrival_kit[type_index]
-        self.arrive(contact_class(type_index, self.env._now, self.current_slot, handle_draw(), patience_draw()))
+        self.arrive[type_index](contact_class(type_index, self.env._now, self.current_slot, handle_draw(), patience_draw()))
 
     def _arrive(self, contact: Contact) -> None:
-        self.front_door[contact.type_index](contact)
-
-    def _front_door(self, contact: Contact) -> None:
-        self.present(contact, self.counters["first_attempts"])
+        self.present(contact, self._first_attempts)
 
     def present(self, contact: Contact, origin: list[list[float]]) -> None:
         """An attempt reaches the center: count it offered, and how it came (``origin``: the
@@ -211,9 +210,6 @@ class Engine:
         origin[type_index][slot] += 1
         self._offered[type_index][slot] += 1
         self.queue_door[type_index](contact)
-
-    def _queue_door(self, contact: Contact) -> None:
-        self.route(contact)
 
     # --- routing --------------------------------------------------------------------------
 
@@ -224,6 +220,8 @@ class Engine:
             self.answer(best.free.popleft(), contact)
             return
         self._enqueue(contact)
+
+    _queue_door = route  # the queue door's own handler: straight to routing
 
     def _enqueue(self, contact: Contact) -> None:
         type_index = contact.type_index
@@ -359,7 +357,7 @@ class Engine:
         """The contact-log row of a contact whose service ends now (records on only)."""
         self.records.append((contact.type_index, contact.arrived, contact.answered, now, pool_index))
 
-    def _after_service(self, contact: Contact, now: float) -> None:
+    def _after_service(self, contact: Contact) -> None:
         self.journeys.answered(contact.customer)
 
     def _next_work(self, agent: Agent, now: float) -> None:

@@ -55,7 +55,14 @@ class JourneyContact(Contact):
     )
 
     def __init__(self, type_index: int, arrived: float, arrival_slot: int, handle: float, patience: float):
-        Contact.__init__(self, type_index, arrived, arrival_slot, handle, patience)
+        # Contact.__init__'s assignments repeated rather than called: a call costs as much as
+        # these six lines, once per contact of every day with behaviours.
+        self.type_index = type_index
+        self.arrived = arrived
+        self.arrival_slot = arrival_slot
+        self.handle = handle
+        self.patience = patience
+        self.state = WAITING
         self.customer = None
         self.tolerance = INF
         self.callback_at = None

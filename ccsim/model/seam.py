@@ -6,10 +6,9 @@ A contact passes these stages; the engine owns each one's handler and its plain 
 ====================  ===========================  ================================================
 stage                 handler signature            the engine's own handler
 ====================  ===========================  ================================================
-``arrive``            ``(contact)``                a customer's first contact, its draws made:
-                                                   on to its type's ``front_door``
-``front_door`` [t]    ``(contact)``                counts it offered as a first attempt
-                                                   (``present``) and sends it to the queue door
+``arrive`` [t]        ``(contact)``                a customer's first contact, its draws made:
+                                                   counted offered as a first attempt
+                                                   (``present``) and sent to the queue door
 ``queue_door`` [t]    ``(contact)``                ``route``: an idle eligible agent answers, or
                                                    the contact queues
 ``answer``            ``(agent, contact)``         counts the answer and its wait, then
@@ -19,7 +18,7 @@ stage                 handler signature            the engine's own handler
                                                    callback, silent chat)
 ``service_end``       ``(agent)``                  the agent is free: leaves, or takes the next
                                                    contact
-``after_service`` [t] ``(contact, now)``           the customer's journey ends served
+``after_service`` [t] ``(contact)``                the customer's journey ends served
 ``give_up``           ``(contact)``                a waiting contact's patience ran out: it leaves
                                                    the queue and ``abandon``
 ``abandon``           ``(contact, now)``           counts the abandon and its wait
@@ -28,9 +27,11 @@ stage                 handler signature            the engine's own handler
 ``new_agent``         ``(pool)``                   an agent (or chat seat) who comes on shift
 ====================  ===========================  ================================================
 
-Stages marked [t] have one handler per contact type, and a behaviour configured for one type wraps
-only that type's. The four per-type stages belong to customer journeys: the engine reaches them
-only when the journeys behaviour (``behaviours/journeys.py``) is on.
+Stages marked [t] have one handler per contact type: a behaviour configured for one type wraps only
+that type's, any other wraps every type's. A day that no behaviour changes on the way in takes a
+shortcut past ``arrive`` and ``queue_door``; ``after_service`` and ``after_abandon`` end customer
+journeys, so the engine reaches them only when the journeys behaviour (``behaviours/journeys.py``)
+is on.
 
 A behaviour wraps a stage by naming it in ``wraps`` and defining a method of that name which takes
 the handler it wraps (``inner``) and returns the new handler. The engine composes the behaviours a
@@ -62,8 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
     from .tally import ReplicationStats
 
-ENGINE_STAGES = ("arrive", "answer", "begin_work", "service_end", "give_up", "abandon", "log_served", "new_agent")
-TYPE_STAGES = ("front_door", "queue_door", "after_service", "after_abandon")
+ENGINE_STAGES = ("answer", "begin_work", "service_end", "give_up", "abandon", "log_served", "new_agent")
+TYPE_STAGES = ("arrive", "queue_door", "after_service", "after_abandon")
 STAGES = ENGINE_STAGES + TYPE_STAGES
 
 

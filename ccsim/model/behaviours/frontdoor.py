@@ -13,8 +13,8 @@ from ..seam import TypeBehaviour
 
 class SelfService(TypeBehaviour):
     name = "self_service"
-    layer = 50
-    wraps = ("front_door",)
+    layer = 35  # inside the journey: the bot meets a customer, who may end there
+    wraps = ("arrive",)
     counters = (
         "bot_contained",  # resolved by self-service; never offered to the human queue
         "bot_dead_ends",  # could not reach a human from self-service
@@ -27,7 +27,7 @@ class SelfService(TypeBehaviour):
     def section(contact_type):
         return contact_type.self_service
 
-    def front_door(self, to_the_queue):
+    def arrive(self, to_the_queue):
         engine, cfg, name = self.engine, self.config, self.type_name
         journeys = engine.journeys
         contains = self.uniforms("bot", name)
@@ -46,7 +46,7 @@ class SelfService(TypeBehaviour):
 
             hop_handlers = (hop_arrive,)
 
-        def front_door(contact) -> None:
+        def arrive(contact) -> None:
             if contains() < share:
                 contained[type_index][contact.arrival_slot] += 1
                 journeys.self_served(contact.customer)
@@ -59,4 +59,4 @@ class SelfService(TypeBehaviour):
                 else:
                     journeys.unresolved(contact.customer)
 
-        return front_door
+        return arrive

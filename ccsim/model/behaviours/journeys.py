@@ -21,6 +21,8 @@ wait was judged when the callback was accepted).
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ...scenario_behaviours import any_customer_behaviour
 from ..entities import DONE, INF, SERVED, Customer, JourneyContact
 from ..seam import Behaviour
@@ -73,9 +75,11 @@ class Journeys(Behaviour):
         self.repeat_tolerance = [self.draws(ct.tolerance, "tolerance", f"{name}/repeat") if ct.tolerance else _never for name, ct in types.items()]
         counters = engine.counters
         self._customers = counters["customers"]
-        self._multi_agent = counters["multi_agent_customers"]
-        self._answered, self._abandoned = counters["customers_answered"], counters["customers_abandoned"]
-        self._unresolved, self._self_served = counters["customers_unresolved"], counters["customers_self_served"]
+        #: count a customer's final outcome, once: served, gave up, left unresolved, helped by the bot
+        self.answered = self._finisher(counters["customers_answered"])
+        self.abandoned = self._finisher(counters["customers_abandoned"])
+        self.unresolved = self._finisher(counters["customers_unresolved"])
+        self.self_served = self._finisher(counters["customers_self_served"])
 
     # --- what customer behaviours call ------------------------------------------------------
 
@@ -87,23 +91,16 @@ class Journeys(Behaviour):
         contact.customer = customer
         return contact
 
-    def _finish(self, customer: Customer, outcome: list) -> None:
-        """Count the customer's final outcome (a per-customer counter) once."""
-        outcome[customer.type_index][customer.arrival_slot] += 1
-        if customer.agents_met > 1:
-            self._multi_agent[customer.type_index][customer.arrival_slot] += 1
+    def _finisher(self, outcome: list) -> Callable[[Customer], None]:
+        """A function counting a customer's final outcome in the rows ``outcome``."""
+        multi_agent = self.engine.counters["multi_agent_customers"]
 
-    def answered(self, customer: Customer) -> None:
-        self._finish(customer, self._answered)
+        def finish(customer: Customer) -> None:
+            outcome[customer.type_index][customer.arrival_slot] += 1
+            if customer.agents_met > 1:
+                multi_agent[customer.type_index][customer.arrival_slot] += 1
 
-    def abandoned(self, customer: Customer) -> None:
-        self._finish(customer, self._abandoned)
-
-    def unresolved(self, customer: Customer) -> None:
-        self._finish(customer, self._unresolved)
-
-    def self_served(self, customer: Customer) -> None:
-        self._finish(customer, self._self_served)
+        return finish
 
     # --- stages -----------------------------------------------------------------------------
 
@@ -120,20 +117,19 @@ class Journeys(Behaviour):
         return arrive
 
     def answer(self, inner):
-        env = self.engine.env
         sl_seconds = self.engine.sl_seconds
         counters = self.engine.counters
         within, over_tolerance = counters["customers_within_sl"], counters["over_tolerance"]
 
         def answer(agent, contact) -> None:
-            now = env.now
+            inner(agent, contact)
+            now = contact.answered  # set by every answer, live or called back
             customer = contact.customer
             if not customer.agents_met and now - customer.first_arrived <= sl_seconds[customer.type_index]:
                 within[customer.type_index][customer.arrival_slot] += 1
             customer.agents_met += 1
             if contact.callback_at is None and now - contact.arrived > contact.tolerance:
                 over_tolerance[contact.type_index][contact.arrival_slot] += 1
-            inner(agent, contact)
 
         return answer
 
@@ -145,7 +141,7 @@ class Journeys(Behaviour):
             inner(agent)
             if contact.state == SERVED:  # the customer leaves (after-contact work may keep the agent busy)
                 contact.state = DONE
-                engine.after_service[contact.type_index](contact, engine.env.now)
+                engine.after_service[contact.type_index](contact)
 
         return service_end
 

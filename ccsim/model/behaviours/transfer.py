@@ -42,7 +42,7 @@ class Transfer(TypeBehaviour):
         out, into, reexplain_s = counters["transfers"], counters["transfers_in"], counters["reexplain_seconds"]
         type_index, cap = self.type_index, cfg.max_per_customer
 
-        def after_service(contact, now: float) -> None:
+        def after_service(contact) -> None:
             customer = contact.customer
             if customer.transfers < cap:
                 x = decide()
@@ -57,6 +57,6 @@ class Transfer(TypeBehaviour):
                             reexplain_s[to][engine.current_slot] += extra
                         engine.present(journeys.attempt(to, handle, journeys.repeat_patience[to](), customer), into)
                         return
-            done(contact, now)
+            done(contact)
 
         return after_service
