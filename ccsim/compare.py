@@ -397,6 +397,7 @@ class Comparison:
 
 
 def _check_comparable(plans: list[Plan]) -> list[str]:
+    """Why these plans cannot be paired day by day (empty: they can): same intervals, same warm-up, a common contact type."""
     problems = []
     if len(plans) < 2:
         problems.append("a comparison needs at least two plans (two scenario files, or one file with a variants: section)")

@@ -88,6 +88,8 @@ def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
 
 @dataclass(frozen=True)
 class SippRow:
+    """One interval and contact type: the load, the staffing the formulas count, what they require and promise."""
+
     interval_start: str
     contact_type: str
     offered_load_erlang: float

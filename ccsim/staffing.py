@@ -288,6 +288,7 @@ class StaffResult:
 
     @property
     def targets_met(self) -> bool:
+        """The search found a plan that meets every target in every interval, none given up."""
         return self.isa.converged and not self.isa.unrescued and self.evaluations["simulated"].all_ok
 
     def agent_hours(self) -> dict[str, dict[str, float]]:

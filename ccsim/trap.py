@@ -64,11 +64,14 @@ class SweepPoint:
 
 
 def _per_rep(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den per replication, NaN where nothing was counted (no contacts, no agents)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
 def _point(scenario: Scenario, scale: float, plan: Plan, reps: list[ReplicationStats], goals: Goals) -> SweepPoint:
+    """One sweep point from its replications: day and interval figures, and whether the day's
+    means meet the goals (a day-level check: the sweep shows the cliff, not a per-interval plan)."""
     horizon = scenario.horizon
     bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
     types, pools = stack_counters(reps, bases, horizon.interval_s)
@@ -120,6 +123,7 @@ def _point(scenario: Scenario, scale: float, plan: Plan, reps: list[ReplicationS
 
 
 def scaled(plan: Plan, scale: float) -> Plan:
+    """The plan with every interval's agents times ``scale``, rounded (never below zero)."""
     return {p: [max(0, int(round(scale * x))) for x in v] for p, v in plan.items()}
 
 
@@ -220,18 +224,19 @@ def _exponential(dist):
 def _pool_perfectly(scenario: Scenario) -> Scenario:
     """One pool serving every contact type (equal level: oldest first), agents summed."""
     n = scenario.horizon.n_intervals
-    staffing = current_plan(scenario)
-    total = [sum(v[i] for v in staffing.values()) for i in range(n)]
+    plan = current_plan(scenario)
+    total = [sum(v[i] for v in plan.values()) for i in range(n)]
     first = next(iter(scenario.agent_pools.values()))
     pool = first.model_copy(update={"skills": {t: 0 for t in scenario.type_names}, "agents": total, "shifts": None})
     return copy_scenario(scenario, agent_pools={"all_agents": pool}, targets=_merged_targets(scenario))
 
 
 def _merged_targets(scenario: Scenario):
-    t = scenario.targets
-    if t is None or not t.agent_pools:
-        return t
-    return t.model_copy(update={"agent_pools": {"all_agents": min(t.agent_pools.values())}})
+    """The targets for the one merged pool: the strictest pool occupancy limit applies to all."""
+    targets = scenario.targets
+    if targets is None or not targets.agent_pools:
+        return targets
+    return targets.model_copy(update={"agent_pools": {"all_agents": min(targets.agent_pools.values())}})
 
 
 def realities(scenario: Scenario) -> list[Reality]:
@@ -267,6 +272,8 @@ def realities(scenario: Scenario) -> list[Reality]:
 
 @dataclass
 class CauseStep:
+    """One bar of the gap by cause: the requirement once this reality is switched on."""
+
     key: str
     label: str
     agent_hours: float  # requirement with this reality (and the ones before it) on
@@ -325,6 +332,8 @@ def gap_by_cause(
 
 @dataclass
 class TrapResult:
+    """The sweep around the naive plan, its cliff, the gap by cause and the verdict in words."""
+
     scenario: Scenario
     goals: Goals
     replications: int
@@ -339,6 +348,7 @@ class TrapResult:
 
     @property
     def at_plan(self) -> SweepPoint:
+        """The sweep point of the naive plan itself (scale 1, always swept)."""
         return min(self.points, key=lambda p: abs(p.scale - 1.0))
 
     def promise_vs_reality(self) -> list[dict]:
