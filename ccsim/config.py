@@ -12,13 +12,24 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 Probability = Annotated[float, Field(ge=0, le=1)]
-PositiveSeconds = Annotated[float, Field(gt=0)]
+
+# Sizes a contact center can have, declared once (durations are bounded in distributions.py):
+# beyond them a scenario is a typo or an attack, and infinite or huge values crash the arithmetic
+# or exhaust memory after validation passed.
+#: Contacts arriving in one interval (and, for per_hour, in one hour).
+MAX_CONTACTS_PER_INTERVAL = 10**7
+#: Agents in one pool, or on one shift.
+MAX_AGENTS = 10**6
+
+Contacts = Annotated[float, Field(ge=0, le=MAX_CONTACTS_PER_INTERVAL)]
+Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
 
 
 class Strict(BaseModel):
-    """Base for every scenario section: unknown keys are errors, because a typo must not pass."""
+    """Base for every scenario section: unknown keys are errors, because a typo must not pass;
+    ``.inf`` and ``.nan`` are errors in every number, because nothing can be simulated with them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ScenarioError(ValueError):
@@ -53,11 +64,18 @@ ClockTime = Annotated[str, AfterValidator(_valid_clock)]
 
 # --- readable validation errors ------------------------------------------------------------
 
+def _number(x: float) -> str:
+    """A limit as people write it: 2,592,000 rather than 2592000.0."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
 _MESSAGES = {
-    "greater_than": lambda e: f"must be > {e['ctx']['gt']}",
-    "greater_than_equal": lambda e: f"must be >= {e['ctx']['ge']}",
-    "less_than": lambda e: f"must be < {e['ctx']['lt']}",
-    "less_than_equal": lambda e: f"must be <= {e['ctx']['le']}",
+    "greater_than": lambda e: f"must be > {_number(e['ctx']['gt'])}",
+    "greater_than_equal": lambda e: f"must be >= {_number(e['ctx']['ge'])}",
+    "less_than": lambda e: f"must be < {_number(e['ctx']['lt'])}",
+    "less_than_equal": lambda e: f"must be <= {_number(e['ctx']['le'])}",
+    "finite_number": lambda e: "must be a finite number",
+    "int_parsing_size": lambda e: "is far too large",
     "extra_forbidden": lambda e: "unknown key (a typo?)",
     "missing": lambda e: "required",
     "too_short": lambda e: "must not be empty" if e["ctx"].get("min_length") == 1 else e["msg"].lower(),

@@ -18,7 +18,7 @@ from scipy import stats
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
@@ -38,9 +38,19 @@ class _Dist(BaseModel):
 #: The largest coefficient of variation a scenario accepts; calibration clamps its fits to it, so
 #: the file it writes validates.
 MAX_CV = 10
+#: The smallest: a gamma shape of a million; what varies less is ``deterministic``. Below, the
+#: arithmetic breaks (a cv of 1e-200 makes the gamma shape infinite).
+MIN_CV = 0.001
+#: The longest time any duration in a scenario may have: 30 days, in seconds. Handle times,
+#: patience, delays and thresholds beyond it are no contact center's, and an infinite or huge one
+#: passes validation only to crash the arithmetic of the model, staffing or Erlang.
+MAX_SECONDS = 30 * 86_400
 
-Positive = Annotated[float, Field(gt=0)]
-Cv = Annotated[float, Field(gt=0, le=MAX_CV)]
+#: A duration in seconds, 0 allowed.
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+#: A duration in seconds that must be positive (a mean, a scale).
+Positive = Annotated[float, Field(gt=0, le=MAX_SECONDS)]
+Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
 
 
 def lognormal_sigma(cv: float) -> float:
@@ -87,7 +97,7 @@ class Deterministic(_Dist):
     """Every draw equals ``mean``: for hand-checkable traces and scripted work."""
 
     dist: Literal["deterministic"]
-    mean: Annotated[float, Field(ge=0)]
+    mean: Seconds
 
     def sample(self, rng, size):
         return np.full(size, float(self.mean))
@@ -160,7 +170,7 @@ class Weibull(_Dist):
     """Weibull by shape and either mean or scale; shape < 1 means the impatient leave first."""
 
     dist: Literal["weibull"]
-    shape: Positive
+    shape: Annotated[float, Field(ge=0.1, le=1000)]  # 0.1 is a cv of 430; near 0.01 the gamma functions of the moments overflow
     mean: Positive | None = None
     scale: Positive | None = None
 
@@ -197,7 +207,7 @@ class Empirical(_Dist):
     """Resamples observed values (for example handle times exported from the ACD)."""
 
     dist: Literal["empirical"]
-    values: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)]
+    values: Annotated[list[Seconds], Field(min_length=1)]
 
     def sample(self, rng, size):
         return rng.choice(np.asarray(self.values, float), size)
@@ -224,7 +234,7 @@ class SurvivalCurve(_Dist):
     """
 
     dist: Literal["survival_curve"]
-    points: Annotated[list[tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0, le=1)]]], Field(min_length=1)]
+    points: Annotated[list[tuple[Seconds, Annotated[float, Field(ge=0, le=1)]]], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _monotone(self):
@@ -305,8 +315,8 @@ def expand_preset(value):
     name = value if isinstance(value, str) else value.get("preset") if isinstance(value, dict) and "preset" in value else None
     if name is None:
         return value
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset '{name}' (known: {', '.join(PRESETS)})")
+    if not isinstance(name, str) or name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r} (known: {', '.join(PRESETS)})")
     extra = {k: v for k, v in value.items() if k != "preset"} if isinstance(value, dict) else {}
     if extra:
         raise ValueError(f"a preset takes no other keys (got {', '.join(extra)})")
@@ -325,6 +335,9 @@ __all__ = [
     "PRESETS",
     "ONE_MINUTE_POINTS",
     "MAX_CV",
+    "MIN_CV",
+    "MAX_SECONDS",
+    "Seconds",
     "expand_preset",
     "gamma_shape",
     "lognormal_mean_cv",

@@ -10,6 +10,8 @@ and raised together as a ``ScenarioError`` whose lines name the field, e.g.
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import math
 from functools import cached_property
 from pathlib import Path
@@ -17,9 +19,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .config import ClockTime, PositiveSeconds, Probability, ScenarioError, Strict, format_validation_error, parse_clock
-from .distributions import Distribution, expand_preset
-from .input_files import load_yaml
+from .config import (
+    MAX_CONTACTS_PER_INTERVAL,
+    Agents,
+    ClockTime,
+    Contacts,
+    Probability,
+    ScenarioError,
+    Strict,
+    format_validation_error,
+    parse_clock,
+)
+from .distributions import MAX_SECONDS, Distribution, Positive, Seconds, expand_preset
+from .input_files import load_yaml, read_text
 from .shifts import ShiftRules, rules_problems, shift_staffing
 from .scenario_behaviours import (
     Announcement,
@@ -35,13 +47,34 @@ from .scenario_behaviours import (
     behaviour_problems,
 )
 
+# What one scenario may ask for, declared once (contacts and agents in config.py, durations in
+# distributions.py): ``validate`` refuses what ``run`` could not do, before anything is allocated.
+#: The longest horizon: a year (366 days), at any interval length.
+MAX_HORIZON_HOURS = 366 * 24
+#: Per-interval tallies one replication keeps (intervals x contact types), each up to ~2.5 KB
+#: (docs/scale.md): a year of one-minute intervals for one contact type, of 15-minute ones for 28.
+MAX_INTERVAL_TALLIES = 1_000_000
+#: Expected contacts (first attempts) in one replication: about an hour of one core.
+MAX_CONTACTS_PER_REPLICATION = 10**9
+#: Expected contacts in all replications of a run: about ten core-hours.
+MAX_CONTACTS_PER_RUN = 10**10
+#: Variants in one file; ``ccsim compare`` simulates each.
+MAX_VARIANTS = 100
+#: Largest forecast CSV read: a year of one-minute rows with a few columns is ~30 MB.
+MAX_FORECAST_BYTES = 64 * 2**20
+
+#: A queue priority or skill level (lower first).
+Level = Annotated[int, Field(ge=0, le=1000)]
+#: An amount of money, in any currency (a billion covers a lost sale in the smallest unit).
+Money = Annotated[float, Field(ge=0, le=10**9)]
+
 
 class Horizon(Strict):
     """The simulated day: a start clock time and either a length in hours or an end clock time."""
 
     start: ClockTime = Field("08:00", description="clock time the first interval starts, HH:MM")
     end: ClockTime | None = Field(None, description="clock time the last interval ends, HH:MM (instead of hours)")
-    hours: PositiveSeconds | None = Field(None, description="length of the horizon in hours (instead of end)")
+    hours: Annotated[float, Field(gt=0, le=MAX_HORIZON_HOURS)] | None = Field(None, description="length of the horizon in hours (instead of end)")
     interval_minutes: Annotated[int, Field(gt=0, le=1440)] = Field(30, description="planning interval length, minutes")
 
     @model_validator(mode="after")
@@ -51,6 +84,8 @@ class Horizon(Strict):
         total = self.total_minutes
         if total <= 0:
             raise ValueError("end must be after start")
+        if total < self.interval_minutes:
+            raise ValueError(f"the horizon ({total:g} min) is shorter than one {self.interval_minutes}-minute interval")
         if abs(total / self.interval_minutes - round(total / self.interval_minutes)) > 1e-9:
             raise ValueError(f"the horizon ({total:g} min) is not a whole number of {self.interval_minutes}-minute intervals")
         return self
@@ -91,11 +126,11 @@ class Horizon(Strict):
 class Arrivals(Strict):
     """Expected volume: a flat hourly rate, one expected count per interval, or a forecast CSV."""
 
-    per_hour: Annotated[float, Field(ge=0)] | None = Field(None, description="constant arrival rate, contacts per hour")
-    volumes: list[Annotated[float, Field(ge=0)]] | None = Field(None, description="expected contacts per interval, one per interval")
+    per_hour: Contacts | None = Field(None, description="constant arrival rate, contacts per hour")
+    volumes: list[Contacts] | None = Field(None, description="expected contacts per interval, one per interval")
     csv: str | None = Field(None, description="forecast CSV file, one row per interval (path relative to the scenario file)")
     column: str | None = Field(None, description="CSV column holding the volumes (default: the contact type's name)")
-    at_seconds: list[Annotated[float, Field(ge=0)]] | None = Field(
+    at_seconds: list[Annotated[float, Field(ge=0, le=MAX_HORIZON_HOURS * 3600)]] | None = Field(
         None, description="scripted arrivals instead of a random stream: seconds after the horizon starts (for traces and teaching)"
     )
 
@@ -123,13 +158,13 @@ class Arrivals(Strict):
 class ServiceLevel(Strict):
     """Answered within ``seconds`` over offered (or another industry definition), against ``target``."""
 
-    seconds: Annotated[float, Field(ge=0)] = Field(20, description="answer-time threshold T, seconds")
+    seconds: Seconds = Field(20, description="answer-time threshold T, seconds")
     target: Probability = Field(0.8, description="share of contacts to answer within T")
     definition: Literal["offered", "answered", "excluding_short_abandons"] = Field(
         "offered",
         description="denominator: all offered contacts, answered contacts only, or offered minus short abandons",
     )
-    short_abandon_seconds: Annotated[float, Field(ge=0)] = Field(
+    short_abandon_seconds: Seconds = Field(
         5, description="abandons within this many seconds count as short (definition excluding_short_abandons)"
     )
 
@@ -142,8 +177,8 @@ class ServiceLevel(Strict):
             hours = v.pop("hours")
             if "seconds" in v:
                 raise ValueError("give seconds or hours, not both")
-            if not isinstance(hours, (int, float)) or hours < 0:
-                raise ValueError("hours must be a number >= 0")
+            if not isinstance(hours, (int, float)) or not 0 <= hours <= MAX_SECONDS / 3600:  # NaN fails too
+                raise ValueError(f"hours must be a number from 0 to {MAX_SECONDS // 3600}")
             v["seconds"] = hours * 3600.0
         return v
 
@@ -157,7 +192,7 @@ class ContactType(Strict):
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)
     # behaviours (issue 4, docs/behaviours.md): each omitted = off
     channel: Literal["phone", "chat", "email"] = Field("phone", description="phone and chat queue live; email is a backlog worked when agents are free of live work and never abandons")
-    priority: Annotated[int, Field(ge=0)] = Field(0, description="queue priority between contact types an agent serves at the same skill level (lower first)")
+    priority: Level = Field(0, description="queue priority between contact types an agent serves at the same skill level (lower first)")
     tolerance: Distribution | None = Field(None, description="wait a customer accepts without being unhappy, seconds; answered later = over_tolerance; omitted = not measured")
     redial: Redial | None = Field(None, description="customers who abandon try again; omitted = nobody redials")
     transfers: Transfers | None = Field(None, description="served contacts moved to another contact type; omitted = none")
@@ -173,14 +208,23 @@ class ContactType(Strict):
     def _preset(cls, v):
         return expand_preset(v) if v is not None else v
 
+    @field_validator("handle_time")
+    @classmethod
+    def _takes_time(cls, v):
+        # staffing, Erlang and occupancy divide by it; a survival curve with a share that never
+        # ends has an infinite mean
+        if not 0 < v.expectation < math.inf:
+            raise ValueError(f"a handle time needs a mean above 0 and finite (this one's is {v.expectation:g} s)")
+        return v
+
 
 class AgentPool(Strict):
     """A team of interchangeable agents with the same skills."""
 
-    skills: Annotated[list[str], Field(min_length=1)] | dict[str, Annotated[int, Field(ge=0)]] = Field(
+    skills: Annotated[list[str], Field(min_length=1)] | dict[str, Level] = Field(
         description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first)"
     )
-    agents: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = Field(
+    agents: Agents | list[Agents] | None = Field(
         None, description="agents staffed: one number for the day or one per interval (or give shifts)"
     )
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = Field(None, description="shifts with start, end and breaks, instead of agents")
@@ -212,21 +256,21 @@ class AgentPool(Strict):
 class Busyness(Strict):
     """Day-to-day forecast error: each replication's arrival rates are multiplied by a gamma(mean 1) draw."""
 
-    shape: PositiveSeconds = Field(10, description="gamma shape; variance of the multiplier is 1/shape")
+    shape: Annotated[float, Field(ge=1, le=10**6)] = Field(10, description="gamma shape; variance of the multiplier is 1/shape (1 = days vary by 100%)")
 
 
 class Costs(Strict):
     """Optional money figures, so plans can be compared on cost as well as on service (docs/compare.md)."""
 
-    agent_hour: Annotated[float, Field(ge=0)] = Field(0, description="cost of one staffed agent hour")
-    abandoned_contact: Annotated[float, Field(ge=0)] = Field(0, description="cost charged for each abandoned contact (lost sale, redial)")
+    agent_hour: Money = Field(0, description="cost of one staffed agent hour")
+    abandoned_contact: Money = Field(0, description="cost charged for each abandoned contact (lost sale, redial)")
     currency: str = Field("", description="shown after amounts in reports, e.g. EUR")
 
 
 class TypeTargets(Strict):
     """Limits for one contact type beyond its service level (ccsim staff, ccsim trap)."""
 
-    max_asa_seconds: Annotated[float, Field(gt=0)] | None = Field(None, description="average speed of answer must not exceed this, seconds (> 0)")
+    max_asa_seconds: Positive | None = Field(None, description="average speed of answer must not exceed this, seconds (> 0)")
     max_abandon_rate: Annotated[float, Field(gt=0, le=1)] | None = Field(None, description="abandoned over offered must not exceed this share, (0, 1]")
 
 
@@ -237,7 +281,7 @@ class Targets(Strict):
     ``contact_types`` and ``agent_pools`` override them one by one.
     """
 
-    max_asa_seconds: Annotated[float, Field(gt=0)] | None = Field(None, description="ASA limit for every contact type, seconds (> 0)")
+    max_asa_seconds: Positive | None = Field(None, description="ASA limit for every contact type, seconds (> 0)")
     max_abandon_rate: Annotated[float, Field(gt=0, le=1)] | None = Field(None, description="abandon-rate limit for every contact type, share (0, 1]")
     max_occupancy: Annotated[float, Field(gt=0, le=1)] | None = Field(None, description="occupancy limit for every agent pool, share of staffed time busy (0, 1]; ~0.9 is a burnout line")
     contact_types: dict[str, TypeTargets] = Field(default_factory=dict, description="per contact type overrides of max_asa_seconds / max_abandon_rate")
@@ -251,7 +295,7 @@ class Scenario(Strict):
     description: str | None = Field(None, description="free text for the reader of the file")
     seed: Annotated[int, Field(ge=0)] = Field(1, description="root seed; same seed, same numbers")
     replications: Annotated[int, Field(ge=1, le=100_000)] = Field(10, description="independent simulated days")
-    warmup_minutes: Annotated[float, Field(ge=0)] = Field(0, description="simulated before the horizon with the first interval's load, not counted")
+    warmup_minutes: Annotated[float, Field(ge=0, le=MAX_SECONDS // 60)] = Field(0, description="simulated before the horizon with the first interval's load, not counted")
     horizon: Horizon
     busyness: Busyness | None = Field(None, description="day-level gamma multiplier on arrival rates; omitted = none")
     contact_types: Annotated[dict[str, ContactType], Field(min_length=1)]
@@ -301,6 +345,7 @@ def cross_field_problems(sc: Scenario) -> list[str]:
         if cname not in served:
             problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
     problems += behaviour_problems(sc)
+    problems += workload_problems(sc)
     if sc.targets is not None:
         for cname in sc.targets.contact_types:
             if cname not in sc.contact_types:
@@ -313,7 +358,85 @@ def cross_field_problems(sc: Scenario) -> list[str]:
     return problems
 
 
+def workload_problems(sc: Scenario) -> list[str]:
+    """What a run would cost, from the horizon and the expected arrivals (first attempts), against
+    the limits at the top of this module: an absurd size is refused here, at once, instead of
+    running out of memory or time after validation said ``ok``."""
+    hz = sc.horizon
+    problems = []
+    tallies = hz.n_intervals * len(sc.contact_types)
+    if tallies > MAX_INTERVAL_TALLIES:
+        problems.append(
+            f"horizon: {hz.n_intervals:,} intervals x {len(sc.contact_types)} contact type(s) = {tallies:,} interval tallies "
+            f"in each replication, more than {MAX_INTERVAL_TALLIES:,}: use longer intervals or a shorter horizon"
+        )
+    warmup_s = sc.warmup_minutes * 60
+    per_replication = 0.0
+    for cname, ct in sc.contact_types.items():
+        if ct.arrivals.csv is not None:  # the forecast could not be read: that is the problem reported
+            continue
+        rates = ct.arrivals.rates_per_s(hz)
+        busiest = max(rates, default=0.0) * hz.interval_s
+        if busiest > MAX_CONTACTS_PER_INTERVAL:
+            problems.append(
+                f"contact_types -> {cname} -> arrivals: {busiest:,.0f} contacts expected in one {hz.interval_minutes}-minute interval, "
+                f"more than {MAX_CONTACTS_PER_INTERVAL:,}"
+            )
+        warmup = rates[0] * warmup_s if rates else 0.0
+        if warmup > MAX_CONTACTS_PER_INTERVAL:
+            problems.append(
+                f"warmup_minutes: {warmup:,.0f} contacts of {cname} expected during the warm-up (one stretch at the first "
+                f"interval's load), more than {MAX_CONTACTS_PER_INTERVAL:,}"
+            )
+        per_replication += sum(rates) * hz.interval_s + warmup
+    if per_replication > MAX_CONTACTS_PER_REPLICATION:
+        problems.append(
+            f"contact_types: {per_replication:,.0f} contacts expected in one replication, more than {MAX_CONTACTS_PER_REPLICATION:,}: "
+            "shorten the horizon or lower the volumes"
+        )
+    elif per_replication * sc.replications > MAX_CONTACTS_PER_RUN:
+        problems.append(
+            f"replications: {sc.replications:,} replications of {per_replication:,.0f} expected contacts each, more than "
+            f"{MAX_CONTACTS_PER_RUN:,} contacts in all: use fewer replications"
+        )
+    return problems
+
+
 # --- loading -------------------------------------------------------------------------------
+
+def _horizon_intervals(raw: dict) -> int:
+    """The number of intervals of ``raw``'s horizon; of the longest horizon if it is invalid."""
+    try:
+        return Horizon.model_validate(raw.get("horizon")).n_intervals
+    except ValidationError:
+        return MAX_HORIZON_HOURS * 60
+
+
+def _forecast_volumes(path: Path, column: str, max_rows: int) -> list[float]:
+    """The volumes in ``column`` of a forecast CSV, one per row; a file with more than
+    ``max_rows`` rows is refused after reading ``max_rows + 1`` of them, not all."""
+    text = read_text(path, MAX_FORECAST_BYTES, "forecast")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        rows = list(itertools.islice(reader, max_rows + 1))
+    except csv.Error as exc:
+        raise ScenarioError([f"{path.name}: not readable as CSV after line {reader.line_num} ({exc})"]) from None
+    if len(rows) > max_rows:
+        raise ScenarioError([f"{path.name} has more rows than the horizon has intervals ({max_rows:,})"])
+    if not rows or column not in rows[0]:
+        cols = ", ".join(rows[0]) if rows else "none"
+        raise ScenarioError([f"{path.name} has no column '{column}' (columns: {cols})"])
+    volumes = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            volume = float(row[column])
+        except (TypeError, ValueError):
+            volume = math.nan
+        if not 0 <= volume <= MAX_CONTACTS_PER_INTERVAL:  # NaN fails too
+            raise ScenarioError([f"{path.name} line {line}: '{row[column]}' is not a volume from 0 to {MAX_CONTACTS_PER_INTERVAL:,}"])
+        volumes.append(volume)
+    return volumes
+
 
 def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> dict:
     """``raw`` with each ``arrivals: {csv: file}`` replaced by the volumes the file holds, so the
@@ -326,32 +449,14 @@ def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> 
         arrivals = ct.get("arrivals") if isinstance(ct, dict) else None
         if not isinstance(arrivals, dict) or "csv" not in arrivals or not isinstance(arrivals["csv"], str):
             continue
-        where = f"contact_types -> {cname} -> arrivals -> csv"
         path = (base_dir / arrivals["csv"]).resolve()
-        column = arrivals.get("column") or cname
         try:
-            with open(path, newline="") as fh:
-                rows = list(csv.DictReader(fh))
-        except OSError as exc:
-            n_problems.append(f"{where}: cannot read {path}: {exc.strerror}")
+            volumes = _forecast_volumes(path, arrivals.get("column") or cname, _horizon_intervals(raw))
+        except ScenarioError as err:
+            n_problems.extend(f"contact_types -> {cname} -> arrivals -> csv: {line}" for line in err.problems)
             continue
-        if not rows or column not in rows[0]:
-            cols = ", ".join(rows[0]) if rows else "none"
-            n_problems.append(f"{where}: {path.name} has no column '{column}' (columns: {cols})")
-            continue
-        volumes = []
-        for i, row in enumerate(rows, start=2):
-            try:
-                v = float(row[column])
-                if not math.isfinite(v) or v < 0:
-                    raise ValueError
-                volumes.append(v)
-            except (TypeError, ValueError):
-                n_problems.append(f"{where}: {path.name} line {i}: '{row[column]}' is not a volume >= 0")
-                break
-        else:
-            arrivals = {k: v for k, v in arrivals.items() if k not in ("csv", "column")}
-            resolved[cname] = {**ct, "arrivals": {**arrivals, "volumes": volumes}}
+        arrivals = {k: v for k, v in arrivals.items() if k not in ("csv", "column")}
+        resolved[cname] = {**ct, "arrivals": {**arrivals, "volumes": volumes}}
     return {**raw, "contact_types": {**types, **resolved}} if resolved else raw
 
 
@@ -405,6 +510,9 @@ def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
     seen: set[str] = set()
     if not isinstance(specs, dict) or not specs:
         problems.append("variants: must be a mapping of variant name -> overrides, e.g. variants: {bigger_team: {agent_pools: {team: {agents: 12}}}}")
+        specs = {}
+    if len(specs) > MAX_VARIANTS:
+        problems.append(f"variants: {len(specs):,} variants, more than {MAX_VARIANTS}: split them over several files")
         specs = {}
     for name, override in specs.items():
         where = f"variants -> {name}"

@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .config import ClockTime, Probability, Strict, parse_clock
-from .distributions import Distribution
+from .config import MAX_CONTACTS_PER_INTERVAL, Agents, ClockTime, Probability, Strict, parse_clock
+from .distributions import Distribution, Seconds
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
-
-NonNegative = Annotated[float, Field(ge=0)]
 
 
 # --- contact-type behaviours -----------------------------------------------------------------
@@ -75,12 +73,12 @@ class BrokenPromise(Strict):
 class Callback(Strict):
     """Virtual hold: when the expected wait is long, callers may leave the queue and be called back."""
 
-    offer_when_wait_exceeds: NonNegative = Field(
+    offer_when_wait_exceeds: Seconds = Field(
         description="offer a callback when the expected wait (queue position x mean handle time / agents) exceeds this, seconds"
     )
     accept_probability: Probability = Field(description="share of callers offered a callback who accept it, 0-1")
     when: Literal["asap", "promised"] = Field("asap", description="asap: called back as soon as an agent is free; promised: not before promised_delay after accepting")
-    promised_delay: NonNegative = Field(1800, description="with when: promised, the callback is due this long after accepting, seconds")
+    promised_delay: Seconds = Field(1800, description="with when: promised, the callback is due this long after accepting, seconds")
     priority: Literal["ahead", "behind"] = Field("behind", description="due callbacks are served ahead of the live queue of this type, or behind every live queue of the pool")
     keep_rate: Probability = Field(1.0, description="share of promises kept; the rest are never called back (broken promises), 0-1")
     broken: BrokenPromise | None = Field(None, description="what customers with a broken promise do; omitted = they are lost (unresolved)")
@@ -89,8 +87,8 @@ class Callback(Strict):
 class Announcement(Strict):
     """An 'expected wait' or 'we are unusually busy' message; some callers hang up on hearing it."""
 
-    when_queue_exceeds: Annotated[int, Field(ge=0)] | None = Field(None, description="play it when more than this many contacts are waiting")
-    when_expected_wait_exceeds: NonNegative | None = Field(None, description="play it when the expected wait exceeds this, seconds")
+    when_queue_exceeds: Annotated[int, Field(ge=0, le=MAX_CONTACTS_PER_INTERVAL)] | None = Field(None, description="play it when more than this many contacts are waiting")
+    when_expected_wait_exceeds: Seconds | None = Field(None, description="play it when the expected wait exceeds this, seconds")
     balk_probability: Probability = Field(description="share of callers who hang up on hearing it (counted balked, and abandoned), 0-1")
 
     @model_validator(mode="after")
@@ -129,7 +127,7 @@ class Chat(Strict):
     """Chat sessions: how a chat's handle time stretches when its agent holds several at once, and
     customers who leave a chat without closing it (silent abandonment)."""
 
-    stretch: NonNegative = Field(
+    stretch: Annotated[float, Field(ge=0, le=10)] = Field(
         0.0, description="handle time is multiplied by 1 + stretch x (chats the agent holds, this one included, - 1); 0 = no stretch"
     )
     silent_share: Probability = Field(
@@ -154,7 +152,7 @@ class Shift(Strict):
 
     start: ClockTime = Field(description="clock time the shift starts, HH:MM")
     end: ClockTime = Field(description="clock time the shift ends, HH:MM (may be before start: ends the next day)")
-    count: Annotated[int, Field(ge=0)] = Field(description="agents on this shift")
+    count: Agents = Field(description="agents on this shift")
     breaks: list[Break] = Field(default_factory=list, description="breaks all agents of this shift take together; stagger by splitting shifts")
 
     def pieces(self, day_start_min: int) -> list[tuple[float, float]]:
