@@ -13,7 +13,7 @@ import math
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
 
@@ -45,11 +45,21 @@ MIN_CV = 0.001
 #: patience, delays and thresholds beyond it are no contact center's, and an infinite or huge one
 #: passes validation only to crash the arithmetic of the model, staffing or Erlang.
 MAX_SECONDS = 30 * 86_400
+#: The shortest positive one: a microsecond. Shorter is no contact center's, and the rates of such
+#: times (1 / mean) overflow the Erlang A formulas that staff, trap and erlang use.
+MIN_SECONDS = 1e-6
+
+
+def _not_vanishing(seconds: float) -> float:
+    if 0 < seconds < MIN_SECONDS:
+        raise ValueError(f"is below a microsecond ({MIN_SECONDS:g} s): no contact-center time is that short")
+    return seconds
+
 
 #: A duration in seconds, 0 allowed.
-Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS), AfterValidator(_not_vanishing)]
 #: A duration in seconds that must be positive (a mean, a scale).
-Positive = Annotated[float, Field(gt=0, le=MAX_SECONDS)]
+Positive = Annotated[float, Field(gt=0, le=MAX_SECONDS), AfterValidator(_not_vanishing)]
 Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
 
 

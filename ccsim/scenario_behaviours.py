@@ -193,6 +193,8 @@ class Shrinkage(Strict):
 
     @model_validator(mode="after")
     def _feasible(self):
+        if 0 < self.sd < 0.001:  # its square, which the beta's parameters divide by, underflows towards 0
+            raise ValueError(f"sd {self.sd:g} must be 0 (the same share every day) or at least 0.001")
         if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
             raise ValueError(f"sd {self.sd:g} is too large for mean {self.mean:g} (needs sd^2 < mean x (1 - mean))")
         return self

@@ -59,6 +59,10 @@ CASES = [
     (calls(callback={**CALLBACK, "promised_delay": 1e308}), "contact_types -> calls -> callback -> promised_delay: must be <= 2,592,000"),
     (calls(patience={"preset": ["x"]}), "contact_types -> calls -> patience: unknown preset ['x'] (known: one_minute)"),
     (calls(patience={"dist": "exponential", "mean": 1e9}), "contact_types -> calls -> patience -> mean: must be <= 2,592,000"),
+    # found by tests/test_fuzz_inputs.py: run divided by sd^2 == 0; erlang's Erlang A overflowed
+    (reference(agent_pools={"team": {"skills": ["calls"], "agents": 90, "shrinkage": {"mean": 0.3, "sd": 1e-300}}}),
+     "agent_pools -> team -> shrinkage: sd 1e-300 must be 0 (the same share every day) or at least 0.001"),
+    (calls(patience={"dist": "exponential", "mean": 5e-324}), "contact_types -> calls -> patience -> mean: is below a microsecond (1e-06 s): no contact-center time is that short"),
     (reference(agent_pools={"team": {"skills": ["calls"], "agents": 10**8}}), "agent_pools -> team -> agents: must be <= 1,000,000"),
     (reference(agent_pools={"team": {"skills": {"calls": 10**9}, "agents": 9}}), "agent_pools -> team -> skills -> calls: must be <= 1,000"),
     (reference(costs={"agent_hour": INF}), "costs -> agent_hour: must be a finite number"),
