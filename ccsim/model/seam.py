@@ -9,15 +9,17 @@ stage                 handler signature            the engine's own handler
 ``arrive`` [t]        ``(contact)``                a customer's first contact, its draws made:
                                                    counted offered as a first attempt
                                                    (``present``) and sent to the queue door
-``queue_door`` [t]    ``(contact)``                ``route``: an idle eligible agent answers, or
-                                                   the contact queues
+``queue_door`` [t]    ``(contact)``                on to ``route``
+``route``             ``(contact)``                the longest-idle eligible agent answers, or the
+                                                   contact queues (its patience timer set)
 ``answer``            ``(agent, contact)``         counts the answer and its wait, then
                                                    ``begin_work`` for the contact's handle time
 ``begin_work``        ``(agent, contact, seconds)``  the agent is busy for ``seconds``; every way
                                                    work starts passes here (live answer, kept
                                                    callback, silent chat)
-``service_end``       ``(agent)``                  the agent is free: leaves, or takes the next
-                                                   contact
+``service_end``       ``(agent)``                  the agent is free: leaves, or ``find_work``
+``find_work``         ``(agent, now)``             a free agent takes the oldest contact of its
+                                                   best skill level with anyone waiting, or idles
 ``after_service`` [t] ``(contact)``                the customer's journey ends served
 ``give_up``           ``(contact)``                a waiting contact's patience ran out: it leaves
                                                    the queue and ``abandon``
@@ -40,8 +42,8 @@ to the engine's own handler), then freezes the handlers: a day without behaviour
 engine's own code.
 
 What a behaviour may use of the engine (its API; everything else is the engine's business):
-``env.now``; ``present(contact, origin_rows)`` to offer another attempt; ``route(contact)``;
-``begin_work``, ``answer``, ``abandon`` (the composed stages); ``extend_work(agent, seconds)``; ``record_abandon(contact, now)`` to
+``env.now``; ``present(contact, origin_rows)`` to offer another attempt; the composed stages
+(``route``, ``answer``, ``begin_work``, ``abandon``, ...); ``extend_work(agent, seconds)``; ``record_abandon(contact, now)`` to
 count an abandon without what follows it; ``wake_after(delay, handlers, subject)``;
 ``queue_level(queue, now, delta)``; ``add_queue()``; ``set_staff(pool, agents)``; ``counters``;
 ``pools``, ``pools_for``, ``queues``, ``waiting``, ``handle_draw``, ``seats_per_agent``,
@@ -63,7 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
     from .tally import ReplicationStats
 
-ENGINE_STAGES = ("answer", "begin_work", "service_end", "give_up", "abandon", "log_served", "new_agent")
+ENGINE_STAGES = ("route", "find_work", "answer", "begin_work", "service_end", "give_up", "abandon", "log_served", "new_agent")
 TYPE_STAGES = ("arrive", "queue_door", "after_service", "after_abandon")
 STAGES = ENGINE_STAGES + TYPE_STAGES
 
