@@ -1,6 +1,6 @@
 """Engine throughput on M/M/n+M: ccsim against ciw and a bare heapq event loop, same run.
 
-The system (issue 2): 1,000 calls/h, exponential handle times of 300 s, exponential patience of
+The system: 1,000 calls/h, exponential handle times of 300 s, exponential patience of
 60 s, 90 agents, one replication long enough for ~200,000 arrivals (200 hours). Each contender
 simulates the same system and computes the same headline metrics (offered, answered, abandoned,
 service level 80/20, ASA); the figure is contacts simulated per second of wall time.

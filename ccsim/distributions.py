@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from scipy import stats
 
 
-class _Dist(BaseModel):
+class DistributionBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover
@@ -82,7 +82,7 @@ def gamma_shape(cv: float) -> float:
     return 1.0 / cv**2
 
 
-class Exponential(_Dist):
+class Exponential(DistributionBase):
     """Memoryless times: the assumption behind Erlang C and A."""
 
     dist: Literal["exponential"]
@@ -103,7 +103,7 @@ class Exponential(_Dist):
         return np.exp(-np.asarray(t, float) / self.mean)
 
 
-class Deterministic(_Dist):
+class Deterministic(DistributionBase):
     """Every draw equals ``mean``: for hand-checkable traces and scripted work."""
 
     dist: Literal["deterministic"]
@@ -124,7 +124,7 @@ class Deterministic(_Dist):
         return (np.asarray(t, float) < self.mean).astype(float)
 
 
-class _ByMeanCv(_Dist):
+class _ByMeanCv(DistributionBase):
     """A distribution stated by ``mean`` and ``cv``: its moments are what was written."""
 
     @property
@@ -176,7 +176,7 @@ class Gamma(_ByMeanCv):
         return stats.gamma.sf(np.asarray(t, float), self._shape, scale=self.mean / self._shape)
 
 
-class Weibull(_Dist):
+class Weibull(DistributionBase):
     """Weibull by shape and either mean or scale; shape < 1 means the impatient leave first."""
 
     dist: Literal["weibull"]
@@ -213,7 +213,7 @@ class Weibull(_Dist):
         return np.exp(-((np.maximum(np.asarray(t, float), 0) / self._scale) ** self.shape))
 
 
-class Empirical(_Dist):
+class Empirical(DistributionBase):
     """Resamples observed values (for example handle times exported from the ACD)."""
 
     dist: Literal["empirical"]
@@ -235,7 +235,7 @@ class Empirical(_Dist):
         return 1.0 - np.searchsorted(v, np.asarray(t, float), side="right") / len(v)
 
 
-class SurvivalCurve(_Dist):
+class SurvivalCurve(DistributionBase):
     """Patience (or tolerance) given as points of its survival curve S(t) = P(patience > t).
 
     Between points S is linear. ``1 - S`` at the first point is the share who will not wait at all

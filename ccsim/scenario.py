@@ -190,7 +190,7 @@ class ContactType(Strict):
     handle_time: Distribution = Field(description="handle time distribution, seconds")
     patience: Distribution | None = Field(None, description="how long a customer waits before abandoning, seconds; omitted = never abandons")
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)
-    # behaviours (issue 4, docs/behaviours.md): each omitted = off
+    # behaviours (docs/behaviours.md): each omitted = off
     channel: Literal["phone", "chat", "email"] = Field("phone", description="phone and chat queue live; email is a backlog worked when agents are free of live work and never abandons")
     priority: Level = Field(0, description="queue priority between contact types an agent serves at the same skill level (lower first)")
     tolerance: Distribution | None = Field(None, description="wait a customer accepts without being unhappy, seconds; answered later = over_tolerance; omitted = not measured")

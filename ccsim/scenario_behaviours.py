@@ -1,4 +1,4 @@
-"""Scenario sections for customer and agent behaviours (issue 4): each one a switch, off when omitted.
+"""Scenario sections for customer and agent behaviours: each one a switch, off when omitted.
 
 These models are fields of ``ContactType`` and ``AgentPool`` in ``scenario.py``; they live here so
 the core scenario module stays short. Every key carries its unit, default and range in its

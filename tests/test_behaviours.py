@@ -1,4 +1,4 @@
-"""Customer and agent behaviours (issue 4): each switch moves the day the way theory says, and
+"""Customer and agent behaviours: each switch moves the day the way theory says, and
 its bookkeeping closes.
 
 Every test runs a few short replications with fixed seeds; the assertions are directions and

@@ -1,4 +1,4 @@
-"""Paired comparison of plans on common random numbers (issue 6).
+"""Paired comparison of plans on common random numbers.
 
 The story: two identical plans differ by exactly zero; a plan with more agents is never
 significantly worse, and is significantly better where it matters; pairing makes the interval of

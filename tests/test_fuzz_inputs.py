@@ -279,7 +279,7 @@ def test_a_hostile_file_gets_a_result_or_one_clear_refusal(cli, tmp_path, case):
     assert time.perf_counter() - started < COMMAND_SECONDS, case.name
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 part 9 (names print literally everywhere), in cli.py: validate prints the name as rich markup")
+@pytest.mark.xfail(strict=True, reason="names must print literally everywhere; validate still prints a scenario name as rich markup")
 def test_a_scenario_named_with_markup_validates(cli, tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(_dump({**REFERENCE, "name": "calls [/]"}))

@@ -14,9 +14,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..distributions import _Dist
+from ..distributions import DistributionBase
 
-#: Purposes get fixed codes: adding one must never renumber the others.
+#: Purposes get fixed codes: adding one must never renumber the others, and a retired code (13)
+#: is never reused, so a seed keeps giving the same draws.
 PURPOSES = {
     "arrivals": 1,
     "handle": 2,
@@ -30,7 +31,6 @@ PURPOSES = {
     "bot": 10,
     "shrinkage": 11,
     "complication": 12,
-    "routing": 13,
     "after_contact_work": 14,
     "hop": 15,
     "silent": 16,
@@ -54,7 +54,7 @@ def _batches(draw_batch: Callable[[], np.ndarray]) -> Iterator[float]:
     return itertools.chain.from_iterable(iter(lambda: draw_batch().tolist(), None))
 
 
-def draws(dist: _Dist, rng: np.random.Generator, batch: int = BATCH) -> Callable[[], float]:
+def draws(dist: DistributionBase, rng: np.random.Generator, batch: int = BATCH) -> Callable[[], float]:
     """A zero-argument function returning the next draw; numpy fills a batch at a time."""
     return _batches(lambda: dist.sample(rng, batch)).__next__
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
 from ..metrics import Estimate
 from ..outputs import JsonContent, write_files
-from .html import Section, _rgba, band_traces, colour, figure, render_page, table_html
+from .html import Section, rgba, band_traces, colour, figure, render_page, table_html
 
 GREY = "#7f7f7f"
 # Tables here carry words, not only numbers: left-align cells inside <div class='cal'>.
@@ -37,7 +37,7 @@ def volume_figure(cal: Calibration, name: str, tc: TypeCalibration, k: int) -> g
         for d in range(days):
             traces.append(
                 go.Scatter(
-                    x=x, y=tc.per_day[d], mode="lines", line=dict(color=_rgba(GREY, 0.35), width=1),
+                    x=x, y=tc.per_day[d], mode="lines", line=dict(color=rgba(GREY, 0.35), width=1),
                     name="single days", legendgroup="days", showlegend=d == 0, hoverinfo="skip",
                 )
             )
@@ -78,7 +78,7 @@ def handle_figure(name: str, tc: TypeCalibration, k: int) -> go.Figure:
     traces = [
         go.Histogram(
             x=shown, histnorm="probability density", nbinsx=60, name=f"observed ({len(x):,} answered, {len(x) - len(shown):,} above p99.5 not drawn)",
-            marker=dict(color=_rgba(colour(k), 0.35), line=dict(width=0)),
+            marker=dict(color=rgba(colour(k), 0.35), line=dict(width=0)),
         )
     ]
     grid = np.linspace(0, top, 300)[1:]
@@ -119,7 +119,7 @@ def patience_figure(name: str, tc: TypeCalibration, k: int) -> go.Figure | None:
     traces = [
         go.Scatter(x=tx, y=hi, mode="lines", line=dict(width=0, shape="hv"), hoverinfo="skip", showlegend=False, legendgroup="km"),
         go.Scatter(
-            x=tx, y=lo, mode="lines", line=dict(width=0, shape="hv"), fill="tonexty", fillcolor=_rgba(c, 0.2),
+            x=tx, y=lo, mode="lines", line=dict(width=0, shape="hv"), fill="tonexty", fillcolor=rgba(c, 0.2),
             name="Kaplan-Meier 95% band", legendgroup="km", hoverinfo="skip",
         ),
         go.Scatter(x=tx, y=sx, mode="lines", line=dict(color=c, width=3, shape="hv"), name="Kaplan-Meier (answered = censored)", legendgroup="km"),

@@ -24,7 +24,8 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
+def rgba(hex_colour: str, alpha: float) -> str:
+    """'#1f77b4' and 0.2 -> 'rgba(31,119,180,0.2)': plotly bands and markers see through."""
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
@@ -68,7 +69,7 @@ def band_traces(
             mode="lines",
             line=dict(width=0),
             fill="tonexty",
-            fillcolor=_rgba(hex_colour, 0.18),
+            fillcolor=rgba(hex_colour, 0.18),
             hoverinfo="skip",
             showlegend=False,
             legendgroup=group,
