@@ -437,3 +437,22 @@ def test_site_builds_strict(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "site" / "index.html").exists()
     assert (tmp_path / "site" / "reference" / "scenario" / "index.html").exists()
+
+
+def stages_table() -> str:
+    """The table of docs/model.md: each stage and the behaviours wrapping it, in composition order."""
+    from ccsim.model.behaviours import REGISTRY
+    from ccsim.model.seam import ENGINE_STAGES, TYPE_STAGES
+
+    rows = ["| stage | wrapped by (layer) |", "| --- | --- |"]
+    for stage in ENGINE_STAGES + TYPE_STAGES:
+        wrappers = ", ".join(f"{cls.__name__} ({cls.layer})" for cls in sorted(REGISTRY, key=lambda c: c.layer) if stage in cls.wraps)
+        label = f"{stage} [t]" if stage in TYPE_STAGES else stage
+        rows.append(f"| {label} | {wrappers} |" if wrappers else f"| {label} | |")
+    return "\n".join(rows)
+
+
+def test_model_page_lists_who_wraps_each_stage():
+    page = (REPO / "docs" / "model.md").read_text()
+    shown = page.split("<!-- stages-table: start -->\n", 1)[1].split("\n<!-- stages-table: end -->", 1)[0]
+    assert shown == stages_table(), "docs/model.md's stage table is stale; it should read:\n" + stages_table()
