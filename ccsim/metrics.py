@@ -220,6 +220,15 @@ TYPE_METRICS += [
     _quantile("wait_p95_seconds", 0.95, "95th percentile of time in queue over all offered contacts"),
     _count("silent_abandons", "chats whose customer left without closing them (also counted abandoned); they wait in the queue until an agent opens them"),
     _count("ghost_seconds", "agent time spent opening chats whose customer had already left", "seconds"),
+    _count("overflowed", "contacts answered by a pool through an overflow ring (a skill with after > 0)"),
+    _count("repeat_contacts", "offered contacts that are a customer's return after an unresolved service"),
+    _ratio(
+        "first_contact_resolution",
+        "first_services_resolved",
+        "first_services",
+        "share",
+        "customers whose first service (on a type with resolution) resolved their problem, over those served first on such a type",
+    ),
 ]
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._version import __version__
-from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, stack_counters, summarise
+from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, estimate, stack_counters, summarise
 from .model.tally import ReplicationStats
 from .scenario import Scenario
 
@@ -82,11 +82,32 @@ class SimulationResult:
             "replications": self.replications,
             "partial": self.partial,
             "wall_time_seconds": round(self.wall_time_s, 3),
-            "by_contact_type": {n: block(m) for n, m in self.by_contact_type.items()},
+            "by_contact_type": {
+                name: {**block(metrics), "answered_by_pool": self.answered_by_pool(name)} for name, metrics in self.by_contact_type.items()
+            },
             "by_pool": {n: block(m) for n, m in self.by_pool.items()},
             "by_interval": rows(self.intervals_by_contact_type, "contact_type"),
             "by_interval_pool": rows(self.intervals_by_pool, "pool"),
         }
+
+    def answered_by_pool(self, contact_type: str) -> dict[str, dict] | None:
+        """Answered contacts of a type per pool over the day ({pool: {mean, ci95}}), when the
+        scenario routes through overflow rings; None otherwise (one pool per type is the rule)."""
+        counts = [s.extra.get("answered_by_pool") for s in self.replication_stats]
+        if any(c is None for c in counts):
+            return None
+        k = self.scenario.type_names.index(contact_type)
+        day = np.array([c[k].sum(-1) for c in counts])  # (replications, pools)
+        return {pool: estimate(day[:, p]).to_dict() for p, pool in enumerate(self.scenario.pool_names)}
+
+    def answered_by_pool_intervals(self, contact_type: str) -> dict[str, np.ndarray] | None:
+        """Mean answered contacts of a type per pool and interval (for the report's stacked chart)."""
+        counts = [s.extra.get("answered_by_pool") for s in self.replication_stats]
+        if any(c is None for c in counts):
+            return None
+        k = self.scenario.type_names.index(contact_type)
+        mean = np.mean([c[k][:, 1:-1] for c in counts], axis=0)  # the horizon's intervals (not warm-up or drain)
+        return {pool: mean[p] for p, pool in enumerate(self.scenario.pool_names)}
 
     def interval_rows(self) -> list[dict]:
         """Flat rows (interval x contact type) with ``metric``, ``metric_lo``, ``metric_hi`` columns:

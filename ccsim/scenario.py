@@ -40,9 +40,11 @@ from .scenario_behaviours import (
     Complications,
     Concurrency,
     Redial,
+    Resolution,
     SelfService,
     Shift,
     Shrinkage,
+    Skill,
     Transfers,
     behaviour_problems,
 )
@@ -202,6 +204,17 @@ class ContactType(Strict):
     after_contact_work: Distribution | None = Field(None, description="agent work after the customer leaves (wrap-up), seconds; omitted = none")
     complications: Complications | None = Field(None, description="a share of contacts needing extra handle time; omitted = none")
     chat: Chat | None = Field(None, description="chat settings (channel: chat); omitted = no stretch")
+    aht_by_interval: list[Positive] | None = Field(
+        None,
+        description="mean handle time in each interval (by arrival interval), one per interval, seconds: the handle_time "
+        "distribution keeps its shape (cv) and is rescaled to it; omitted = one mean for the day",
+    )
+    wait_weight: Annotated[float, Field(gt=0, le=1000)] = Field(
+        1.0,
+        description="among the queues a free agent serves at the same skill level it takes the head contact with the largest "
+        "wait_weight x seconds waited (1 for all = oldest first)",
+    )
+    resolution: Resolution | None = Field(None, description="first-contact resolution: unresolved customers come back; omitted = every service resolves")
 
     @field_validator("patience", "tolerance", mode="before")
     @classmethod
@@ -221,8 +234,9 @@ class ContactType(Strict):
 class AgentPool(Strict):
     """A team of interchangeable agents with the same skills."""
 
-    skills: Annotated[list[str], Field(min_length=1)] | dict[str, Level] = Field(
-        description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first)"
+    skills: Annotated[list[str], Field(min_length=1)] | dict[str, Level | Skill] = Field(
+        description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first), "
+        "or type -> {level, after, handle_factor} for an overflow ring or a proficiency"
     )
     agents: Agents | list[Agents] | None = Field(
         None, description="agents staffed: one number for the day or one per interval (or give shifts)"
@@ -240,9 +254,14 @@ class AgentPool(Strict):
     @property
     def skill_levels(self) -> dict[str, int]:
         """Skill -> priority level; a list means strict priority in list order."""
+        return {name: skill.level for name, skill in self.skill_details.items()}
+
+    @property
+    def skill_details(self) -> dict[str, Skill]:
+        """Skill -> its level, overflow ring (``after``) and ``handle_factor``, defaults filled in."""
         if isinstance(self.skills, dict):
-            return dict(self.skills)
-        return {name: i for i, name in enumerate(self.skills)}
+            return {name: v if isinstance(v, Skill) else Skill(level=v) for name, v in self.skills.items()}
+        return {name: Skill(level=i) for i, name in enumerate(self.skills)}
 
     def staffing(self, n_intervals: int, horizon: "Horizon | None" = None) -> list[int]:
         """Scheduled agents per interval; for shifts, the interval's time-average rounded (needs horizon)."""

@@ -24,6 +24,19 @@ if TYPE_CHECKING:  # pragma: no cover
 # --- contact-type behaviours -----------------------------------------------------------------
 
 
+class Resolution(Strict):
+    """First-contact resolution: a served contact may not solve the problem, and the customer comes back."""
+
+    probability: Probability = Field(description="share of served contacts that solve the customer's problem, 0-1")
+    recontact_probability: Probability = Field(
+        1.0, description="chance an unresolved customer contacts again; the rest are lost (customers_unresolved), 0-1"
+    )
+    delay: Distribution = Field(description="time from the end of the unresolved service to the next contact, seconds")
+    via: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
+        None, description="contact type(s) the customer comes back through, with their shares (normalised); omitted = the same type"
+    )
+
+
 class Redial(Strict):
     """Customers who abandon (or balk) try again: the call basis counts every attempt, the customer basis the final outcome."""
 
@@ -200,6 +213,18 @@ class Shrinkage(Strict):
         return self
 
 
+class Skill(Strict):
+    """How a pool serves one contact type: its priority level, an overflow ring, its speed."""
+
+    level: Annotated[int, Field(ge=0, le=1000)] = Field(0, description="priority level: a free agent serves lower levels first")
+    after: Seconds = Field(
+        0, description="overflow ring: the pool takes this type's contacts only once they have waited this long in the queue, seconds (0 = at once)"
+    )
+    handle_factor: Annotated[float, Field(gt=0, le=100)] = Field(
+        1.0, description="proficiency: this pool's handle time on the type is the contact's drawn handle time times this factor"
+    )
+
+
 class Concurrency(Strict):
     """Chat agents who hold several conversations at once."""
 
@@ -240,6 +265,13 @@ def behaviour_problems(sc: "Scenario") -> list[str]:
                 problems.append(f"{where} -> chat -> silent_agent_time: needed when silent_share > 0 (an agent's time on a chat whose customer has gone)")
             if ct.patience is None:
                 problems.append(f"{where} -> chat -> silent_share: nobody abandons without patience; add patience or remove silent_share")
+        if ct.resolution is not None and ct.resolution.via is not None:
+            for target in ct.resolution.via:
+                if target not in types:
+                    problems.append(f"{where} -> resolution -> via: '{target}' is not a contact type (known: {', '.join(types)})")
+        n = sc.horizon.n_intervals
+        if ct.aht_by_interval is not None and len(ct.aht_by_interval) != n:
+            problems.append(f"{where} -> aht_by_interval: {len(ct.aht_by_interval)} values given, the horizon has {n} intervals")
     for pname, pool in sc.agent_pools.items():
         where = f"agent_pools -> {pname}"
         if pool.concurrency is not None and pool.concurrency.max_chats > 1:
@@ -254,5 +286,5 @@ def behaviour_problems(sc: "Scenario") -> list[str]:
 def any_customer_behaviour(sc: "Scenario") -> bool:
     """True when contacts can make more than one attempt or end without reaching a queue."""
     return any(
-        ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service for ct in sc.contact_types.values()
+        ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service or ct.resolution for ct in sc.contact_types.values()
     )

@@ -55,7 +55,7 @@ def assert_conservation(stats):
     for s in stats:
         c = s.counters
         np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"])
-        np.testing.assert_array_equal(c["offered"], c["first_attempts"] + c["redials"] + c["transfers_in"] + c["channel_hops"])
+        np.testing.assert_array_equal(c["offered"], c["first_attempts"] + c["redials"] + c["transfers_in"] + c["channel_hops"] + c["repeat_contacts"])
         np.testing.assert_array_equal(
             c["customers"], c["customers_answered"] + c["customers_abandoned"] + c["customers_unresolved"] + c["customers_self_served"]
         )

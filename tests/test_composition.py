@@ -84,6 +84,11 @@ BEHAVIOURS = {
     "chat_seats": lambda d: (_chat(stretch=0.25)(d), _pool("chat_team", concurrency={"max_chats": 3})(d)),
     "silent_chats": _chat(silent_share=0.5, silent_agent_time={"dist": "deterministic", "mean": 20}),
     "shrinkage": _pool("front", shrinkage={"mean": 0.2, "sd": 0.05}),
+    "overflow_ring": _pool("front", skills={"phone": 0, "chat": {"level": 0, "after": 30}, "email": 1}),
+    "proficiency": _pool("chat_team", skills={"chat": {"level": 0, "handle_factor": 1.2}}),
+    "aht_profile": _phone(aht_by_interval=[200, 240, 260, 300, 280, 220]),
+    "wait_weight": _phone(wait_weight=2.0),
+    "resolution": _phone(resolution={"probability": 0.7, "recontact_probability": 0.8, "delay": EXP, "via": {"phone": 1, "chat": 1}}),
     "shifts": lambda d: d["agent_pools"]["front"].update(
         agents=None, shifts=[{"start": "08:00", "end": "10:00", "count": 6}, {"start": "09:00", "end": "11:00", "count": 5}]
     ),
@@ -104,7 +109,7 @@ def run_and_check(scenario, replication=0):
     stats = engine.run()
     c = stats.counters
     np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"])
-    np.testing.assert_array_equal(c["offered"], c["first_attempts"] + c["redials"] + c["transfers_in"] + c["channel_hops"])
+    np.testing.assert_array_equal(c["offered"], c["first_attempts"] + c["redials"] + c["transfers_in"] + c["channel_hops"] + c["repeat_contacts"])
     np.testing.assert_array_equal(
         c["customers"], c["customers_answered"] + c["customers_abandoned"] + c["customers_unresolved"] + c["customers_self_served"]
     )

@@ -225,9 +225,10 @@ class Engine:
         if best is not None:
             self.answer(best.free.popleft(), contact)
             return
-        self._enqueue(contact)
+        self.enqueue(contact)
 
-    def _enqueue(self, contact: Contact) -> None:
+    def enqueue(self, contact: Contact) -> None:
+        """The contact waits in its queue, its patience timer running (or gives up at once)."""
         type_index = contact.type_index
         now = self.env._now
         if contact.patience <= 0:

@@ -42,7 +42,7 @@ to the engine's own handler), then freezes the handlers: a day without behaviour
 engine's own code.
 
 What a behaviour may use of the engine (its API; everything else is the engine's business):
-``env.now``; ``present(contact, origin_rows)`` to offer another attempt; the composed stages
+``env.now``; ``present(contact, origin_rows)`` to offer another attempt; ``enqueue(contact)``; the composed stages
 (``route``, ``answer``, ``begin_work``, ``abandon``, ...); ``extend_work(agent, seconds)``; ``record_abandon(contact, now)`` to
 count an abandon without what follows it; ``wake_after(delay, handlers, subject)``;
 ``queue_level(queue, now, delta)``; ``add_queue()``; ``set_staff(pool, agents)``; ``counters``;

@@ -34,6 +34,7 @@ PURPOSES = {
     "after_contact_work": 14,
     "hop": 15,
     "silent": 16,
+    "resolution": 17,
 }
 
 BATCH = 4096

@@ -11,18 +11,25 @@ from .callback import QueueDoor
 from .channels import ChatSeats
 from .frontdoor import SelfService
 from .journeys import Journeys
+from .overflow import Overflow
+from .proficiency import AhtProfile, Proficiency
 from .redial import Redial
+from .resolution import Resolution
 from .silent import SilentChats
 from .transfer import Transfer
 from .workforce import AfterContactWork, Complications, Staffing
 
 REGISTRY: tuple[type[Behaviour], ...] = (
     Staffing,
+    AhtProfile,
     ChatSeats,
+    Proficiency,
     Complications,
     AfterContactWork,
     QueueDoor,
+    Overflow,
     Journeys,
+    Resolution,
     Redial,
     Transfer,
     SelfService,
