@@ -93,6 +93,27 @@ def concurrency(pool: AgentPool) -> int:
     return pool.concurrency.max_chats if pool.concurrency is not None else 1
 
 
+def planned_aht(ct, n_intervals: int) -> list[float]:
+    """The mean handle time the plan uses in each interval: the type's ``aht_by_interval``, or its
+    handle-time mean all day."""
+    return list(ct.aht_by_interval) if ct.aht_by_interval is not None else [ct.handle_time.expectation] * n_intervals
+
+
+def what_erlang_ignores(scenario: Scenario) -> list[str]:
+    """What the scenario does that per-interval Erlang formulas cannot see (for staff and trap)."""
+    notes = []
+    rings = sorted({t for pool in scenario.agent_pools.values() for t, skill in pool.skill_details.items() if skill.after > 0})
+    if rings:
+        notes.append(f"Erlang ignores the overflow rings on {', '.join(rings)}: it splits each type's agents over its pools as if all answered at once")
+    factors = sorted({t for pool in scenario.agent_pools.values() for t, skill in pool.skill_details.items() if skill.handle_factor != 1})
+    if factors:
+        notes.append(f"Erlang uses the contacts' own handle time on {', '.join(factors)}, not the pools' handle_factor")
+    recontacts = sorted(name for name, ct in scenario.contact_types.items() if ct.resolution is not None)
+    if recontacts:
+        notes.append(f"Erlang sees first contacts only: customers of {', '.join(recontacts)} who come back unresolved are extra load it misses")
+    return notes
+
+
 def mean_patience(contact_type) -> float | None:
     """Mean patience for Erlang A; None (Erlang C) when nobody abandons or some never do."""
     if contact_type.patience is None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from . import erlang
 from .goals import Goals, goals_of
-from .plans import Plan, concurrency, current_plan, mean_patience, primary_pools, shrinkage_mean
+from .plans import Plan, concurrency, current_plan, mean_patience, planned_aht, primary_pools, shrinkage_mean, what_erlang_ignores
 from .scenario import Scenario
 
 
@@ -55,7 +55,7 @@ def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
     labels = horizon.interval_labels()
     for name, ct in scenario.contact_types.items():
         goal = goals.types[name]
-        aht = ct.handle_time.expectation
+        ahts = planned_aht(ct, n)
         patience = mean_patience(ct) if model == "A" else None
         formula = "A" if patience is not None else "C"  # Erlang A without patience is Erlang C
         occupancy = min((goals.max_occupancy[p] for p in primary[name] if goals.max_occupancy[p] is not None), default=None)
@@ -64,7 +64,7 @@ def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
         for i, rate in enumerate(rates):
             try:
                 solved = erlang.solve_agents(
-                    formula, rate, aht, goal.sl_seconds, target_sl=goal.sl_target, target_asa_s=goal.max_asa_s,
+                    formula, rate, ahts[i], goal.sl_seconds, target_sl=goal.sl_target, target_asa_s=goal.max_asa_s,
                     target_abandon=goal.max_abandon if formula == "A" else None, patience_s=patience, max_occupancy=occupancy,
                 )
                 required_row.append(solved.required_agents)
@@ -83,7 +83,7 @@ def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
     for p, pool in scenario.agent_pools.items():
         shrinkage, seats = shrinkage_mean(pool), concurrency(pool)
         plan[p] = [int(math.ceil(x / seats / (1.0 - shrinkage) - 1e-9)) for x in per_pool[p]]
-    return ErlangPlan(model, plan, required, promised, notes)
+    return ErlangPlan(model, plan, required, promised, notes + what_erlang_ignores(scenario))
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,11 @@ def sipp_table(scenario: Scenario) -> list[SippRow]:
     labels = scenario.horizon.interval_labels()
     rows = []
     for name, ct in scenario.contact_types.items():
-        aht = ct.handle_time.expectation
+        ahts = planned_aht(ct, scenario.horizon.n_intervals)
         patience = mean_patience(ct)
         sl_seconds = ct.service_level.seconds
         for i, rate_s in enumerate(ct.arrivals.rates_per_s(scenario.horizon)):
+            aht = ahts[i]
             agents = int(math.floor(staffed[name][i] + 1e-9))
             c = erlang.measures("C", rate_s * 3600, aht, agents, sl_seconds)
             a = erlang.measures("A", rate_s * 3600, aht, agents, sl_seconds, patience_s=patience) if patience else c

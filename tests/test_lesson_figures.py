@@ -137,3 +137,21 @@ def test_lesson_7_power_of_one(plan):
     cells = rows("07-power-of-one.md", plan)[0]
     desk = day(data, plan, "contact_type", "calls")
     assert cells[3] == pct_ci(desk["service_level"]) and cells[5] == sec_ci(desk["asa_seconds"]), plan
+
+
+def test_lesson_8_overflow_and_resolution():
+    data = figures("compare", scenario("multiskill_overflow.yaml"))
+    for plan in ("ring_at_0s", "base", "ring_at_60s"):
+        cells = rows("08-overflow-and-resolution.md", plan)[0]
+        billing, claims, chat = (day(data, plan, "contact_type", t) for t in ("billing", "claims", "webchat"))
+        assert cells[1:6] == [
+            pct_ci(billing["service_level"]), pct(billing["abandon_rate"]), pct_ci(claims["service_level"]),
+            pct_ci(chat["service_level"]), f"{billing['overflowed']['mean']:,.0f}",
+        ], plan
+    for plan in ("base", "fcr_80"):
+        cells = [r for r in rows("08-overflow-and-resolution.md", plan) if len(r) == 6][-1]
+        billing, chat = day(data, plan, "contact_type", "billing"), day(data, plan, "contact_type", "webchat")
+        assert cells[1:6] == [
+            f"{billing['offered']['mean']:,.0f}", f"{billing['repeat_contacts']['mean']:,.0f}", f"{chat['repeat_contacts']['mean']:,.0f}",
+            pct(billing["first_contact_resolution"]), pct_ci(billing["service_level"]),
+        ], plan

@@ -19,6 +19,8 @@ def relevant_metrics(scenario: Scenario) -> dict[str, list[str]]:
     tracked = any_customer_behaviour(scenario)
     hop_targets = {ct.self_service.hop_to for ct in scenario.contact_types.values() if ct.self_service and ct.self_service.hop_to}
     transfer_targets = {r.to for ct in scenario.contact_types.values() if ct.transfers for r in ct.transfers.routes}
+    ring_types = {t for pool in scenario.agent_pools.values() for t, skill in pool.skill_details.items() if skill.after > 0}
+    recontact_targets = {t for name, ct in scenario.contact_types.items() if ct.resolution for t in (ct.resolution.via or {name: 1})}
     for name, ct in scenario.contact_types.items():
         m = []
         if ct.tolerance is not None:
@@ -39,7 +41,13 @@ def relevant_metrics(scenario: Scenario) -> dict[str, list[str]]:
             m += ["channel_hops"]
         if ct.chat is not None and ct.chat.silent_share > 0:
             m += ["silent_abandons", "ghost_seconds"]
-        journeys = ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service
+        if name in ring_types:
+            m += ["overflowed"]
+        if ct.resolution is not None:
+            m += ["first_contact_resolution"]
+        if name in recontact_targets:
+            m += ["repeat_contacts"]
+        journeys = ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service or ct.resolution
         if tracked and journeys:
             m += ["customers", "customers_answered", "customers_abandoned", "customers_unresolved"]
             if ct.self_service is not None:
@@ -76,6 +84,9 @@ LABELS = {
     "customers_self_served": ("customers self-served", "count"),
     "multi_agent_customers": ("customers who met more than one agent", "count"),
     "customer_service_level": ("customer service level (from first try)", "share"),
+    "overflowed": ("answered through an overflow ring", "count"),
+    "repeat_contacts": ("came back after an unresolved service", "count"),
+    "first_contact_resolution": ("first-contact resolution", "share"),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+import plotly.graph_objects as go
+
 from ..results import SimulationResult
 from .html import Section, band_traces, colour, figure, render_page, table_html
 
@@ -119,6 +121,7 @@ def build_run_report(result: SimulationResult) -> str:
 #: Behaviour counts worth following interval by interval (each is a number of contacts or people).
 _INTERVAL_COUNTS = (
     "redials",
+    "repeat_contacts",
     "transfers",
     "balked",
     "callbacks_accepted",
@@ -157,6 +160,26 @@ def _behaviour_charts(result: SimulationResult, tag: str, xt: str) -> list:
         charts.append(figure(f"What customers did — {tag}", xt, "contacts or customers per interval", traces))
     if pool_traces:
         charts.append(figure(f"Agents scheduled and present — {tag}", xt, "agents (time average)", pool_traces))
+    return charts + _who_answered_charts(result, tag, xt)
+
+
+def _who_answered_charts(result: SimulationResult, tag: str, xt: str) -> list:
+    """With overflow rings: for each contact type more than one pool answers, its answered contacts
+    per interval stacked by pool (means over replications), so a planner sees when the ring works."""
+    charts = []
+    pools = result.scenario.pool_names
+    for name in result.scenario.type_names:
+        by_pool = result.answered_by_pool_intervals(name)
+        if by_pool is None or sum(1 for counts in by_pool.values() if counts.sum() > 0) < 2:
+            continue
+        bars = [
+            go.Bar(x=result.labels, y=counts, name=pool, marker_color=colour(len(result.scenario.type_names) + pools.index(pool)))
+            for pool, counts in by_pool.items()
+            if counts.sum() > 0
+        ]
+        fig = figure(f"Who answered {name} — {tag}", xt, "answered contacts per interval (mean)", bars)
+        fig.update_layout(barmode="stack")
+        charts.append(fig)
     return charts
 
 

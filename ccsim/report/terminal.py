@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compare_text import day_rows, format_ci, format_difference, format_value
+from ..plans import what_erlang_ignores
 from ..rankings import worst_intervals
 from .behaviour_rows import behaviour_rows, pool_behaviour_rows
 
@@ -218,6 +219,7 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
         f"shift plan {sp.pool}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
         for sp in res.shift_plans.values()
     ]
+    out += [Text(f"note: {note}") for note in what_erlang_ignores(res.scenario)]
     return out
 
 
