@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from .config import (
     MAX_CONTACTS_PER_INTERVAL,
@@ -234,7 +234,10 @@ class ContactType(Strict):
 class AgentPool(Strict):
     """A team of interchangeable agents with the same skills."""
 
-    skills: Annotated[list[str], Field(min_length=1)] | dict[str, Level | Skill] = Field(
+    skills: Annotated[
+        Annotated[Annotated[list[str], Field(min_length=1)], Tag("list[str]")] | Annotated[dict[str, Skill], Tag("dict[str, Skill]")],
+        Discriminator(lambda v: "dict[str, Skill]" if isinstance(v, dict) else "list[str]"),
+    ] = Field(
         description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first), "
         "or type -> {level, after, handle_factor} for an overflow ring or a proficiency"
     )
@@ -244,6 +247,17 @@ class AgentPool(Strict):
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = Field(None, description="shifts with start, end and breaks, instead of agents")
     shrinkage: Shrinkage | None = Field(None, description="share of scheduled time lost, random per replication and agent; omitted = none")
     concurrency: Concurrency | None = Field(None, description="chat agents holding several chats at once; omitted = one contact at a time")
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _levels_are_skills(cls, value):
+        """``{type: 1}`` is shorthand for ``{type: {level: 1}}``: one shape to validate and report."""
+        if not isinstance(value, dict):
+            return value
+        for name, v in value.items():
+            if not isinstance(v, (int, dict)) or isinstance(v, bool):
+                raise ValueError(f"{name}: a skill is a level (a whole number) or {{level, after, handle_factor}}, not {v!r}")
+        return {name: {"level": v} if isinstance(v, int) else v for name, v in value.items()}
 
     @model_validator(mode="after")
     def _agents_or_shifts(self):
@@ -260,7 +274,7 @@ class AgentPool(Strict):
     def skill_details(self) -> dict[str, Skill]:
         """Skill -> its level, overflow ring (``after``) and ``handle_factor``, defaults filled in."""
         if isinstance(self.skills, dict):
-            return {name: v if isinstance(v, Skill) else Skill(level=v) for name, v in self.skills.items()}
+            return dict(self.skills)
         return {name: Skill(level=i) for i, name in enumerate(self.skills)}
 
     def staffing(self, n_intervals: int, horizon: "Horizon | None" = None) -> list[int]:

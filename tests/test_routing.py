@@ -219,3 +219,27 @@ def test_weights_of_one_are_the_oldest_first_rule_exactly():
     a, b = simulate(weighted, workers=1).to_dict(), simulate(scenario_from_dict(plain), workers=1).to_dict()
     a.pop("wall_time_seconds"), b.pop("wall_time_seconds")
     assert a == b
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda d: d["agent_pools"]["team"].update(skills={"calls": {"level": 0, "after": -5}}), "agent_pools -> team -> skills -> calls -> after: must be >= 0"),
+        (lambda d: d["agent_pools"]["team"].update(skills={"calls": {"level": 0, "handle_factor": 0}}), "agent_pools -> team -> skills -> calls -> handle_factor: must be > 0"),
+        (lambda d: d["agent_pools"]["team"].update(skills={"calls": {"level": 0, "ring": 30}}), "agent_pools -> team -> skills -> calls -> ring: unknown key"),
+        (lambda d: d["contact_types"]["calls"].update(resolution={"probability": 1.2, "delay": {**EXP, "mean": 60}}), "contact_types -> calls -> resolution -> probability: must be <= 1"),
+        (lambda d: d["contact_types"]["calls"].update(resolution={"probability": 0.7, "delay": {**EXP, "mean": 60}, "via": {"chat": 1}}),
+         "contact_types -> calls -> resolution -> via: 'chat' is not a contact type (known: calls)"),
+        (lambda d: d["contact_types"]["calls"].update(aht_by_interval=[300, 300]), "contact_types -> calls -> aht_by_interval: 2 values given, the horizon has 24 intervals"),
+        (lambda d: d["contact_types"]["calls"].update(wait_weight=0), "contact_types -> calls -> wait_weight: must be > 0"),
+    ],
+    ids=["negative after", "zero handle factor", "misspelt ring key", "probability over 1", "unknown via", "short AHT profile", "zero weight"],
+)
+def test_bad_routing_keys_name_the_field(edit, message):
+    from ccsim import ScenarioError
+
+    d = steady({"calls": calls(100)}, {"team": {"skills": ["calls"], "agents": 10}})
+    edit(d)
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(d)
+    assert any(line.startswith(message) for line in info.value.problems), info.value.problems
