@@ -39,6 +39,8 @@ def refusal(tmp_path, scenario: dict, forecast: str | None = None) -> list[str]:
 
 
 FORECAST = calls(arrivals={"csv": "f.csv"})
+#: The reference horizon's first 15 interval starts with ten calls each: 08:00 to 15:00.
+FIFTEEN_ROWS = "".join(f"{8 + i // 2:02d}:{30 * (i % 2):02d},10\n" for i in range(15))
 
 # (scenario, the line expected among the problems); the cases first
 CASES = [
@@ -89,12 +91,12 @@ def test_an_impossible_number_is_refused_naming_the_field_and_the_limit(tmp_path
 
 @pytest.mark.parametrize("cell", ["inf", "1e308", "nan", "-1", "lots"])
 def test_a_forecast_cell_outside_the_bounds_is_refused_with_its_line(tmp_path, cell):
-    forecast = "interval,calls\n" + "08:00,10\n" * 15 + f"15:30,{cell}\n"
-    assert refusal(tmp_path, FORECAST, forecast) == [f"contact_types -> calls -> arrivals -> csv: f.csv line 17: '{cell}' is not a volume from 0 to 10,000,000"]
+    forecast = "interval,calls\n" + FIFTEEN_ROWS + f"15:30,{cell}\n"
+    assert refusal(tmp_path, FORECAST, forecast) == [f"contact_types -> calls -> arrivals -> csv: f.csv row 17, column calls: '{cell}' is not a volume from 0 to 10,000,000"]
 
 
 def test_a_forecast_longer_than_the_horizon_is_refused_without_reading_it_all(tmp_path):
-    forecast = "interval,calls\n" + "08:00,10\n" * 1_000_000
+    forecast = "calls\n" + "10\n" * 1_000_000  # no time column: rows in order, so only their count can be wrong
     assert refusal(tmp_path, FORECAST, forecast) == ["contact_types -> calls -> arrivals -> csv: f.csv has more rows than the horizon has intervals (16)"]
 
 
@@ -106,15 +108,18 @@ def test_a_forecast_that_never_ends_is_refused(tmp_path):
 def test_a_forecast_field_beyond_the_csv_limit_is_a_problem_not_a_crash(tmp_path):
     forecast = 'interval,calls\n08:00,"' + "9" * 200_000 + '"\n'
     (problem,) = refusal(tmp_path, FORECAST, forecast)
-    assert problem == "contact_types -> calls -> arrivals -> csv: f.csv: not readable as CSV after line 1 (field larger than field limit (131072))"
+    assert problem == "contact_types -> calls -> arrivals -> csv: f.csv row 2: not readable as CSV: a field of 200,000 characters (at most 131,072)"
 
 
-def test_a_forecast_from_excel_with_a_bom_is_read_and_latin1_is_refused(tmp_path):
-    (tmp_path / "f.csv").write_text("\ufeffinterval,calls\n" + "08:00,10\n" * 16, encoding="utf-8")
+def test_a_forecast_from_excel_with_a_bom_is_read_and_latin1_is_read_with_a_note(tmp_path):
+    (tmp_path / "f.csv").write_text("\ufeffinterval,calls\n" + FIFTEEN_ROWS + "15:30,10\n", encoding="utf-8")
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(FORECAST))
-    assert ccsim.load_scenario(tmp_path / "s.yaml").contact_types["calls"].arrivals.volumes == [10.0] * 16
-    (tmp_path / "f.csv").write_bytes("interval,calls\n".encode() + "08:00,10 é\n".encode("latin-1") * 16)
-    assert refusal(tmp_path, FORECAST) == [f"contact_types -> calls -> arrivals -> csv: {tmp_path / 'f.csv'} is not UTF-8 or UTF-16 text: save it as UTF-8"]
+    scenario = ccsim.load_scenario(tmp_path / "s.yaml")
+    assert scenario.contact_types["calls"].arrivals.volumes == [10.0] * 16 and scenario.notes == []
+    (tmp_path / "f.csv").write_bytes("interval,calls,site\n".encode() + "".join(f"{row.strip()},Sé\n" for row in (FIFTEEN_ROWS + "15:30,10").splitlines()).encode("latin-1"))
+    scenario = ccsim.load_scenario(tmp_path / "s.yaml")
+    assert scenario.contact_types["calls"].arrivals.volumes == [10.0] * 16
+    assert scenario.notes == ["contact_types -> calls -> arrivals -> csv: f.csv is not UTF-8: read as cp1252 (Windows Western European); if a letter looks wrong, save it as CSV UTF-8"]
 
 
 def test_too_many_variants_are_refused(tmp_path):
