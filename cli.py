@@ -3,8 +3,9 @@
 What a result looks like on the terminal (its tables and lines) is built in ccsim/report/terminal.py;
 this module decides only where it goes (stdout or stderr) and how the command ends.
 
-Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --scheduler), 130 interrupted
-(what finished is still printed and written, marked partial).
+Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --scheduler) or outputs that
+cannot be written (nothing is then changed), 130 interrupted (what finished is still printed and
+written, marked partial).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import ccsim
-from ccsim.outputs import JsonContent, write_atomic, write_files
+from ccsim.outputs import Files, JsonContent, OutputError, check_outputs, write_outputs
 from ccsim.report import terminal
 from ccsim.results import SimulationResult
 from ccsim.runner import RunnerError
@@ -92,8 +93,30 @@ def print_json(data: dict) -> None:
     JsonContent(data).write(sys.stdout)  # streamed: a year's summary would be a huge string
 
 
+def check_targets(targets: dict) -> None:
+    """Refuse, before anything is simulated, outputs that could not be written: ``targets`` as for
+    ``save``, None for a file and {} for a directory (contents do not exist yet), None as a path
+    for a flag not given."""
+    try:
+        check_outputs({path: content for path, content in targets.items() if path is not None})
+    except OutputError as exc:
+        fail([f"cannot write {exc}"])
+
+
+def save(targets: dict) -> list[Path]:
+    """Write a command's outputs as one transaction (ccsim.outputs.write_outputs): on failure or
+    Ctrl-C one line, nothing changed, exit 2 or 130."""
+    try:
+        return write_outputs(targets)
+    except OutputError as exc:
+        fail([f"cannot write {exc}"])
+    except KeyboardInterrupt:
+        err.print("interrupted while writing the outputs; nothing was written", markup=False, highlight=False)
+        raise typer.Exit(130)
+
+
 def print_wrote(written: list[Path], console: Console = out) -> None:
-    """'wrote a, b, c' for the files a command wrote (atomically: ccsim.outputs.write_files)."""
+    """'wrote a, b, c' for the files a command wrote."""
     if written:
         console.print("wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False, soft_wrap=True)
 
@@ -105,22 +128,11 @@ def print_run_summary(result: SimulationResult) -> None:
         err.print(f"[yellow]interrupted: {result.replications} replications finished; results are partial[/]")
 
 
-def write_run_outputs(result: SimulationResult, out_dir: Path) -> list[Path]:
-    """summary.json, intervals.csv and report.html, each written atomically."""
+def run_files(result: SimulationResult) -> Files:
+    """What ``run --out`` writes: summary.json, intervals.csv and report.html."""
     from ccsim.report.run_report import build_run_report
 
-    return write_files(
-        {
-            out_dir / "summary.json": JsonContent(result.to_dict()),
-            out_dir / "intervals.csv": result.interval_csv(),
-            out_dir / "report.html": build_run_report(result),
-        }
-    )
-
-
-def check_out_dir(out_dir: Optional[Path]) -> None:
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        fail([f"--out {out_dir}: exists and is not a directory"])
+    return {"summary.json": JsonContent(result.to_dict()), "intervals.csv": result.interval_csv(), "report.html": build_run_report(result)}
 
 
 @app.command()
@@ -136,7 +148,7 @@ def run(
 ) -> None:
     """Simulate a scenario's day and report service level, waits, abandonment and occupancy with 95% CIs."""
     sc = load(scenario)
-    check_out_dir(out_dir)
+    check_targets({out_dir: {}, records: None})
     if records is not None and records.suffix not in (".csv", ".parquet"):
         fail([f"--records {records}: the file name must end in .csv or .parquet"])
     if records is not None and records.suffix == ".parquet":
@@ -154,16 +166,16 @@ def run(
         print_json(result.to_dict())
     else:
         print_run_summary(result)
+    targets: dict = {}
     if out_dir is not None:
-        written = write_run_outputs(result, out_dir)
-        if not as_json:
-            print_wrote(written)
+        targets[out_dir] = run_files(result)
     if records is not None:
-        from ccsim.records import write_records
+        from ccsim.records import records_file
 
-        write_records(result, records)
-        if not as_json:
-            print_wrote([records])
+        targets[records] = records_file(result)
+    written = save(targets)
+    if not as_json:
+        print_wrote(written)
     if result.partial:
         raise typer.Exit(130)
 
@@ -178,6 +190,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
         f"{hz.n_intervals} intervals of {hz.interval_minutes} min from {hz.start}, {sc.replications} replications, seed {sc.seed}"
         + (f"; {len(sc.variants)} variant(s) for ccsim compare: {', '.join(sc.variants)}" if sc.variants else "")
     )
+    for note in sc.notes:  # how its files were read, where that was a guess
+        out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
 def print_comparison(cmp) -> None:
@@ -204,7 +218,7 @@ def compare(
     """Compare staffing plans on the same simulated days: paired differences (B - A) with 95% CIs."""
     from ccsim.compare import ComparisonError, Plan, plans_from_scenario
 
-    check_out_dir(out_dir)
+    check_targets({out_dir: {}})
     if images is not None and images not in ("png", "svg"):
         fail([f"--images {images}: give png or svg"])
     if images is not None and out_dir is None:
@@ -236,36 +250,42 @@ def compare(
     else:
         print_comparison(cmp)
     if out_dir is not None:
-        from ccsim.report.compare_report import build_compare_report, compare_figures
+        from ccsim.report.compare_report import build_compare_report
 
-        written = write_files(
-            {
-                out_dir / "report.html": build_compare_report(cmp),
-                out_dir / "comparison.json": JsonContent(cmp.to_dict()),
-                out_dir / "differences.csv": cmp.differences_csv(),
-            }
-        )
+        files = {"report.html": build_compare_report(cmp), "comparison.json": JsonContent(cmp.to_dict()), "differences.csv": cmp.differences_csv()}
         if images is not None:
-            from ccsim.report.export import ExportUnavailable, export_figures
-
-            try:
-                written += export_figures(compare_figures(cmp), out_dir / "charts", images)
-            except ExportUnavailable as exc:
-                err.print(f"warning: charts not exported: {exc}", markup=False, highlight=False, soft_wrap=True)
+            files["charts"] = chart_images(cmp, images)
+        written = save({out_dir: files})
         if not as_json:
             print_wrote(written)
     if cmp.partial:
         raise typer.Exit(130)
 
 
+def chart_images(cmp, fmt: str):
+    """Content for DIR/charts: every chart of the comparison as an image, or a warning saying why not."""
+    from ccsim.report.compare_report import compare_figures
+    from ccsim.report.export import ExportUnavailable, export_figures
+
+    def write(path: Path) -> None:
+        try:
+            export_figures(compare_figures(cmp), path, fmt)
+        except ExportUnavailable as exc:
+            err.print(f"warning: charts not exported: {exc}", markup=False, highlight=False, soft_wrap=True)
+
+    return write
+
+
 @app.command()
 def calibrate(
-    log: Path = typer.Argument(..., help="Per-contact log, CSV or .parquet: arrival_time,contact_type,answer_time,end_time (what `ccsim run --records` writes)."),
+    log: Path = typer.Argument(..., help="Per-contact log, CSV, .xlsx or .parquet: arrival_time,contact_type,answer_time,end_time (what `ccsim run --records` writes)."),
     out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the calibrated scenario YAML here (default: print it to stdout)."),
     report_dir: Optional[Path] = typer.Option(None, "--report", help="Write report.html (every fit against the data), calibration.json and the staffing table (staffing_placeholder.csv, or staffing.csv with --staffing) here."),
     interval_minutes: int = typer.Option(30, "--interval-minutes", min=1, max=1440, help="Planning interval length in minutes."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Map your export's headers: arrival_time=CallStart,answer_time=...,end_time=...,contact_type=...,pool=..."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Convert timestamps with UTC offsets to this zone's clock (e.g. Europe/Berlin)."),
+    time_format: Optional[str] = typer.Option(None, "--time-format", help="Read timestamps that are not ISO 8601 with this strptime format, e.g. %d/%m/%Y %H:%M:%S."),
+    dayfirst: bool = typer.Option(False, "--dayfirst", help="Read timestamps that are not ISO 8601 day first (05/01/2026 is 5 January), their format guessed."),
     weekday: Optional[str] = typer.Option(None, "--weekday", help="Calibrate from one day of the week only (mon ... sun)."),
     staffing: Optional[Path] = typer.Option(None, "--staffing", help="CSV of agents per interval: interval_start,<pool>,... (else an Erlang A placeholder marked REVIEW)."),
     patience: str = typer.Option("auto", "--patience", help="Patience to write: auto, curve (Kaplan-Meier), exponential, weibull or lognormal."),
@@ -277,11 +297,10 @@ def calibrate(
     """Estimate a scenario from a contact log: volumes, handle time, censored patience, busyness."""
     from ccsim.calibrate import CalibrationError, calibrate as run_calibration
 
-    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
-        fail([f"--report {report_dir}: exists and is not a directory"])
+    check_targets({out_path: None, report_dir: {}})
     try:
         cal = run_calibration(
-            log, columns=columns, tz=tz, interval_minutes=interval_minutes, weekday=weekday, staffing=staffing,
+            log, columns=columns, tz=tz, time_format=time_format, dayfirst=dayfirst, interval_minutes=interval_minutes, weekday=weekday, staffing=staffing,
             patience=patience, handle=handle, sl_seconds=sl_seconds, sl_target=sl_target,
         )
         cal.scenario()  # the written scenario must validate
@@ -290,11 +309,14 @@ def calibrate(
     except ScenarioError as exc:  # a calibration bug, not the user's: say so plainly
         fail(["the calibrated scenario does not validate (please report this):"] + exc.problems)
     text = cal.scenario_yaml()
-    written = write_files({out_path: text}) if out_path is not None else []
+    targets: dict = {}
+    if out_path is not None:
+        targets[out_path] = text
     if report_dir is not None:
-        from ccsim.report.calibrate_report import write_calibration_report
+        from ccsim.report.calibrate_report import calibration_report_files
 
-        written += write_calibration_report(cal, report_dir)
+        targets[report_dir] = calibration_report_files(cal)
+    written = save(targets)
     if as_json:
         print_json(cal.to_dict())
         return
@@ -317,7 +339,7 @@ def load_with_targets(scenario: Optional[Path], target: Optional[list[str]], out
     from ccsim.goals import apply_targets
 
     sc = load(scenario)
-    check_out_dir(out_dir)
+    check_targets({out_dir: {}})
     try:
         return apply_targets(sc, target or [])
     except ScenarioError as exc:
@@ -368,9 +390,7 @@ def staff(
     if out_dir is not None:
         from ccsim.report.staff_report import build_staff_report
 
-        written = write_files(
-            {out_dir / "staffing.json": JsonContent(data), out_dir / "staffing.csv": res.csv(), out_dir / "staff_report.html": build_staff_report(res)}
-        )
+        written = save({out_dir: {"staffing.json": JsonContent(data), "staffing.csv": res.csv(), "staff_report.html": build_staff_report(res)}})
         if not as_json:
             print_wrote(written)
 
@@ -408,7 +428,7 @@ def trap(
     if out_dir is not None:
         from ccsim.report.trap_report import build_trap_report
 
-        written = write_files({out_dir / "trap.json": JsonContent(data), out_dir / "trap_report.html": build_trap_report(res)})
+        written = save({out_dir: {"trap.json": JsonContent(data), "trap_report.html": build_trap_report(res)}})
         if not as_json:
             print_wrote(written)
 
@@ -482,19 +502,20 @@ def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
     """The scenario's SIPP table: agents Erlang C and A require and the service level they promise."""
     from ccsim.sipp import sipp_table
 
+    check_targets({csv_path: None})
     rows = [r.to_dict() for r in sipp_table(sc)]
+    written = []
     if csv_path is not None:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-        write_atomic(csv_path, buf.getvalue())
+        written = save({csv_path: buf.getvalue()})
     if as_json:
         print_json({"scenario": sc.name, "intervals": rows})
         return
     out.print(terminal.sipp_table(sc.name, rows))
-    if csv_path is not None:
-        print_wrote([csv_path])
+    print_wrote(written)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ handle_seconds`` for convenience. Replication r is simulated as calendar day r a
 CSV holds ISO 8601 timestamps to the millisecond and empty cells where a value does not apply.
 Parquet (needs pyarrow: ``pip install 'ccsim[parquet]'``) holds typed columns: timestamps to the
 millisecond, nulls where a value does not apply. Both are written in batches, never as one string
-or table of the whole log, and atomically.
+or table of the whole log, and atomically (``ccsim.outputs``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import csv
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from .outputs import atomic_file
+from .outputs import write_atomic
 from .results import SimulationResult
 
 #: A Monday; replication r is logged as day r after it.
@@ -56,12 +56,18 @@ def record_rows(result: SimulationResult) -> Iterator[tuple]:
             )
 
 
+def records_file(result: SimulationResult) -> Callable[[Path], None]:
+    """The log as file content for ``ccsim.outputs``: CSV, or Parquet when the file name ends in .parquet."""
+
+    def write(path: Path) -> None:
+        (_write_parquet if path.suffix == ".parquet" else _write_csv)(record_rows(result), path)
+
+    return write
+
+
 def write_records(result: SimulationResult, path: Path) -> None:
     """Write the log as CSV, or as Parquet when the file name ends in .parquet."""
-    path = Path(path)
-    write = _write_parquet if path.suffix == ".parquet" else _write_csv
-    with atomic_file(path) as tmp:
-        write(record_rows(result), tmp)
+    write_atomic(Path(path), records_file(result))
 
 
 def _stamp(t: datetime | None) -> str:

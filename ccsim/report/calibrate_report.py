@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
 from ..metrics import Estimate
-from ..outputs import JsonContent, write_files
+from ..outputs import Files, JsonContent
 from .html import Section, rgba, band_traces, colour, figure, render_page, table_html
 
 GREY = "#7f7f7f"
@@ -279,14 +279,7 @@ def staffing_csv(cal: Calibration) -> str:
     return buf.getvalue()
 
 
-def write_calibration_report(cal: Calibration, out_dir: Path) -> list[Path]:
+def calibration_report_files(cal: Calibration) -> Files:
     """report.html, calibration.json, and the staffing written (staffing_placeholder.csv or staffing.csv)."""
-    out_dir = Path(out_dir)
     name = "staffing_placeholder.csv" if cal.staffing.source == "placeholder" else "staffing.csv"
-    return write_files(
-        {
-            out_dir / "report.html": build_calibration_report(cal),
-            out_dir / "calibration.json": JsonContent(cal.to_dict()),
-            out_dir / name: staffing_csv(cal),
-        }
-    )
+    return {"report.html": build_calibration_report(cal), "calibration.json": JsonContent(cal.to_dict()), name: staffing_csv(cal)}
