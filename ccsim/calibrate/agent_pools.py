@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .logs import MAX_ERRORS, CalibrationError, ContactLog, clock_label, sniff_delimiter
+from ..input_files import sniff_delimiter
+from .logs import MAX_ERRORS, CalibrationError, ContactLog, clock_label
 
 if TYPE_CHECKING:
     from .calibration import TypeCalibration

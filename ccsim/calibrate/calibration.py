@@ -263,6 +263,8 @@ def calibrate(
     *,
     columns: str | dict[str, str] | None = None,
     tz: str | None = None,
+    time_format: str | None = None,
+    dayfirst: bool = False,
     interval_minutes: int = 30,
     weekday: str | int | None = None,
     staffing: str | Path | None = None,
@@ -272,7 +274,7 @@ def calibrate(
     sl_target: float = 0.8,
 ) -> Calibration:
     """Read a contact log and estimate a scenario from it (see the ``ccsim.calibrate`` docstring)."""
-    log = read_log(path, columns=columns, tz=tz)
+    log = read_log(path, columns=columns, tz=tz, time_format=time_format, dayfirst=dayfirst)
     return calibrate_log(
         log, interval_minutes=interval_minutes, weekday=weekday, staffing=staffing, patience=patience, handle=handle, sl_seconds=sl_seconds, sl_target=sl_target
     )
@@ -304,7 +306,7 @@ def calibrate_log(
     if problems:
         raise CalibrationError(problems)
     only_weekday = parse_weekday(weekday)
-    notes: list[str] = []
+    notes: list[str] = [log.file_note] if log.file_note else []
 
     all_days = sorted(set(log.day.tolist()))
     weekday_totals: dict[str, tuple[int, float]] = {}

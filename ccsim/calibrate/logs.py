@@ -1,4 +1,4 @@
-"""Reading a per-contact log (CSV or Parquet) into arrays, with every broken row reported.
+"""Reading a per-contact log (CSV, Excel or Parquet) into arrays, with every broken row reported.
 
 Why a module of its own: an export from a real ACD is the least trustworthy input ccsim takes.
 Every row is checked once, here, and a problem is reported with its line (or Parquet row) number,
@@ -7,7 +7,6 @@ so the estimators downstream can assume clean arrays.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -15,6 +14,9 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+
+from ..config import ScenarioError
+from ..input_files import read_table
 
 #: Columns ``ccsim calibrate`` reads, by their canonical names; ``--columns`` maps export names onto them.
 REQUIRED_COLUMNS = ("arrival_time", "answer_time", "end_time")
@@ -78,13 +80,6 @@ def clock_label(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def sniff_delimiter(header: str) -> str:
-    """The delimiter of a CSV file from its header line: exports use ``,``, ``;``, tab or ``|``."""
-    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else ","
-
-
 @dataclass
 class ContactLog:
     """The log as arrays, one entry per contact; times in seconds, clock times in local wall time."""
@@ -101,7 +96,8 @@ class ContactLog:
     pool_idx: np.ndarray | None = None  # int, -1 where the log gives none
     odd: dict[str, list[int]] = field(default_factory=dict)  # kind -> [count, first line or row]
     time_note: str = ""
-    unit: str = "line"  # what the numbers in ``odd`` count: CSV lines, or Parquet data rows
+    unit: str = "line"  # what the numbers in ``odd`` count: CSV lines, worksheet rows, or Parquet data rows
+    file_note: str | None = None  # how the file was read, where that was a guess (its encoding)
 
     @property
     def rows(self) -> int:
@@ -122,11 +118,50 @@ def _zone(tz: str | None):
         raise CalibrationError([f"--tz: unknown time zone '{tz}' (use an IANA name like Europe/Berlin, or UTC)"]) from None
 
 
-def read_log(path: str | Path, columns: str | dict[str, str] | None = None, tz: str | None = None) -> ContactLog:
-    """Read and check a per-contact log, CSV or Parquet; every broken row is reported with its number.
+class TimestampReader:
+    """Reads a log's timestamps: ISO 8601 always (what typed worksheet and Parquet timestamps become
+    too); others by ``time_format`` (strptime), or with ``dayfirst`` by the format pandas guesses,
+    day first, from the first timestamp that is not ISO 8601 (``05/01/2026 08:00:07`` is 5 January).
+    ``used`` is the format that read one, for the notes."""
+
+    def __init__(self, time_format: str | None = None, dayfirst: bool = False):
+        if time_format is not None and dayfirst:
+            raise CalibrationError(["--time-format and --dayfirst: give one (a format already says where the day is)"])
+        self.format = time_format
+        self.dayfirst = dayfirst
+        self.used: str | None = None
+
+    def __call__(self, text: str) -> datetime:
+        """The timestamp ``text`` holds; ValueError with what is wrong with it, after the text."""
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        if self.format is None and self.dayfirst:
+            from pandas.tseries.api import guess_datetime_format
+
+            self.format = guess_datetime_format(text, dayfirst=True)
+            if self.format is None:
+                raise ValueError("is not a timestamp whose format can be guessed: give --time-format (e.g. %d/%m/%Y %H:%M:%S)")
+        if self.format is None:
+            raise ValueError("is not an ISO 8601 timestamp (like 2026-01-05T08:00:09); for another format give --dayfirst or --time-format")
+        try:
+            moment = datetime.strptime(text, self.format)
+        except ValueError:
+            how = "guessed day first from the first timestamp that is not ISO 8601" if self.dayfirst else "--time-format"
+            raise ValueError(f"does not match {self.format} ({how})") from None
+        self.used = self.format
+        return moment
+
+
+def read_log(
+    path: str | Path, columns: str | dict[str, str] | None = None, tz: str | None = None, time_format: str | None = None, dayfirst: bool = False
+) -> ContactLog:
+    """Read and check a per-contact log, CSV, Excel (.xlsx) or Parquet; every broken row is reported with its number.
 
     Timestamps are ISO 8601 (``2026-01-05T08:00:09.283``, ``2026-01-05 08:00:09``, with or without
-    ``+01:00`` / ``Z``), or typed timestamps in Parquet. Durations come from the absolute times, so
+    ``+01:00`` / ``Z``), typed timestamps in a worksheet or Parquet, or local formats read with
+    ``time_format`` or ``dayfirst`` (``TimestampReader``). Durations come from the absolute times, so
     they are right across a daylight-saving change; intervals use the local wall clock: the offset
     written in the file, or ``tz`` when given (aware timestamps are converted to it, naive ones are
     taken as already local).
@@ -134,24 +169,19 @@ def read_log(path: str | Path, columns: str | dict[str, str] | None = None, tz: 
     path = Path(path)
     mapping = parse_columns(columns)
     zone = _zone(tz)
+    timestamps = TimestampReader(time_format, dayfirst)
     name = path.name
     if path.suffix.lower() == ".parquet":
         rows = _ParquetRows(path)
-        return _parse_rows(rows, _locate_columns(rows.header, mapping, name), name, zone, str(path), tz, "row")
+        return _parse_rows(rows, _locate_columns(rows.header, mapping, name), name, zone, str(path), tz, "row", timestamps)
     try:
-        fh = open(path, newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CalibrationError([f"{path}: no such file"]) from None
-    except OSError as exc:
-        raise CalibrationError([f"{path}: cannot read ({exc.strerror})"]) from None
-    with fh:
-        first = fh.readline()
-        if not first.strip():
-            raise CalibrationError([f"{name}: empty file (expected a header line such as {','.join(KNOWN_COLUMNS[:4])})"])
-        fh.seek(0)
-        reader = csv.reader(fh, delimiter=sniff_delimiter(first))
-        header = [h.strip() for h in next(reader)]
-        return _parse_rows(reader, _locate_columns(header, mapping, name), name, zone, str(path), tz, "line")
+        table = read_table(path, "log")
+    except ScenarioError as exc:
+        raise CalibrationError(exc.problems) from None
+    unit = "row" if path.suffix.lower() in (".xlsx", ".xlsm") else "line"
+    log = _parse_rows(table.rows, _locate_columns(table.header, mapping, name), name, zone, str(path), tz, unit, timestamps)
+    log.file_note = table.note
+    return log
 
 
 def _locate_columns(header: list[str], mapping: dict[str, str], name: str) -> dict[str, int]:
@@ -171,10 +201,10 @@ def _locate_columns(header: list[str], mapping: dict[str, str], name: str) -> di
 
 
 class _ParquetRows:
-    """The rows of a Parquet log as lists of text, the shape ``csv.reader`` gives, a batch at a time.
+    """The rows of a Parquet log as (row number, cells as text), as ``read_table`` gives them, a batch at a time.
 
     Typed timestamps become ISO 8601 text (with their offset when the column has a time zone) and
-    nulls empty cells, so one parser checks both formats. ``line_num`` is the data row number.
+    nulls empty cells, so one parser checks every format. Rows are numbered from 1, the first data row.
     """
 
     def __init__(self, path: Path):
@@ -189,14 +219,14 @@ class _ParquetRows:
         except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file it cannot read
             raise CalibrationError([f"{path.name}: not a readable Parquet file ({exc})"]) from None
         self.header = self._file.schema_arrow.names
-        self.line_num = 0
 
-    def __iter__(self) -> Iterator[list[str]]:
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        number = 0
         for batch in self._file.iter_batches(batch_size=65_536):
             columns = [[_cell_text(v) for v in col.to_pylist()] for col in batch.columns]
             for row in zip(*columns):
-                self.line_num += 1
-                yield list(row)
+                number += 1
+                yield number, list(row)
 
 
 def _cell_text(value) -> str:
@@ -208,11 +238,10 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz: str | None, unit: str) -> ContactLog:
-    """Check and collect the rows; ``unit`` names what ``reader.line_num`` counts in messages ("line" or "row")."""
+def _parse_rows(rows, where: dict[str, int], name: str, zone, source: str, tz: str | None, unit: str, timestamps: TimestampReader) -> ContactLog:
+    """Check and collect the (row number, cells) of ``rows``; ``unit`` names what the numbers count in messages ("line" or "row")."""
     arrival_col, answer_col, end_col = where["arrival_time"], where["answer_time"], where["end_time"]
     type_col, pool_col = where.get("contact_type"), where.get("pool")
-    min_fields = max(where.values()) + 1
     type_index: dict[str, int] = {}
     pool_index: dict[str, int] = {}
     type_idx, day, clock, answered, wait, handle, pool_idx = [], [], [], [], [], [], []
@@ -229,9 +258,9 @@ def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz:
         nonlocal aware_mode
         text = text.strip()
         try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"{col} '{text}' is not an ISO 8601 timestamp (like 2026-01-05T08:00:09)") from None
+            moment = timestamps(text)
+        except ValueError as exc:
+            raise ValueError(f"{col} '{text}' {exc}") from None
         aware = moment.tzinfo is not None
         if aware_mode is None:
             aware_mode = aware
@@ -245,16 +274,12 @@ def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz:
             wall = moment
         return absolute, wall
 
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         if not any(c.strip() for c in row):
             continue
         if len(errors) >= MAX_ERRORS:
             errors.append(f"{name}: more problems not shown; fix these first")
             break
-        if len(row) < min_fields:
-            errors.append(f"{name} {unit} {line}: {len(row)} fields, the header promises at least {min_fields}")
-            continue
         try:
             arrival_text, answer_text, end_text = row[arrival_col].strip(), row[answer_col].strip(), row[end_col].strip()
             if not arrival_text:
@@ -311,6 +336,8 @@ def _parse_rows(reader, where: dict[str, int], name: str, zone, source: str, tz:
         time_note = f"timestamps have no UTC offset and are taken as local {tz} time as written"
     else:
         time_note = "timestamps have no UTC offset and are taken as local time"
+    if timestamps.used is not None:
+        time_note += f" (read as {timestamps.used}{', day first' if timestamps.dayfirst else ''})"
     return ContactLog(
         source=source,
         types=list(type_index),
