@@ -350,7 +350,9 @@ def _parsed_rows(path: Path, encoding: str, delimiter: str, blank: int, max_rows
                 for index, cells in zip(chunk.index, chunk.itertuples(index=False, name=None)):
                     yield blank + index + 1, [cell if isinstance(cell, str) else "" for cell in cells]
         except pd.errors.ParserError as exc:
-            raise _refuse(path, f"{path.name}: not readable as CSV ({str(exc).removeprefix('Error tokenizing data. C error: ').strip()})") from None
+            fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            detail = f"row {blank + int(fields[2])} has {fields[3]} fields, the header {fields[1]}" if fields else str(exc).removeprefix("Error tokenizing data. C error: ").strip()
+            raise _refuse(path, f"{path.name}: not readable as CSV ({detail})") from None
 
 
 def _check_cell_sizes(path: Path, chunk, blank: int) -> None:

@@ -9,17 +9,15 @@ and raised together as a ``ScenarioError`` whose lines name the field, e.g.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import math
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, ValidationError, field_validator, model_validator
 
 from .config import (
+    MAX_AGENTS,
     MAX_CONTACTS_PER_INTERVAL,
     Agents,
     ClockTime,
@@ -31,7 +29,7 @@ from .config import (
     parse_clock,
 )
 from .distributions import MAX_SECONDS, Distribution, Positive, Seconds, expand_preset
-from .input_files import load_yaml, read_text
+from .input_files import AHT_COLUMN, Grid, StaffingFile, TableKeys, Wanted, interval_values, load_yaml
 from .shifts import ShiftRules, rules_problems, shift_staffing
 from .scenario_behaviours import (
     Announcement,
@@ -62,7 +60,7 @@ MAX_CONTACTS_PER_REPLICATION = 10**9
 MAX_CONTACTS_PER_RUN = 10**10
 #: Variants in one file; ``ccsim compare`` simulates each.
 MAX_VARIANTS = 100
-#: Largest forecast CSV read: a year of one-minute rows with a few columns is ~30 MB.
+#: Largest forecast or staffing file read: a year of one-minute rows with a few columns is ~30 MB.
 MAX_FORECAST_BYTES = 64 * 2**20
 
 #: A queue priority or skill level (lower first).
@@ -75,7 +73,9 @@ class Horizon(Strict):
     """The simulated day: a start clock time and either a length in hours or an end clock time."""
 
     start: ClockTime = Field("08:00", description="clock time the first interval starts, HH:MM")
-    end: ClockTime | None = Field(None, description="clock time the last interval ends, HH:MM (instead of hours)")
+    end: ClockTime | None = Field(
+        None, description="clock time the last interval ends, HH:MM (instead of hours); at or before start = the next day, e.g. 20:00 to 06:00"
+    )
     hours: Annotated[float, Field(gt=0, le=MAX_HORIZON_HOURS)] | None = Field(None, description="length of the horizon in hours (instead of end)")
     interval_minutes: Annotated[int, Field(gt=0, le=1440)] = Field(30, description="planning interval length, minutes")
 
@@ -84,8 +84,6 @@ class Horizon(Strict):
         if (self.hours is None) == (self.end is None):
             raise ValueError("give exactly one of hours or end")
         total = self.total_minutes
-        if total <= 0:
-            raise ValueError("end must be after start")
         if total < self.interval_minutes:
             raise ValueError(f"the horizon ({total:g} min) is shorter than one {self.interval_minutes}-minute interval")
         if abs(total / self.interval_minutes - round(total / self.interval_minutes)) > 1e-9:
@@ -100,7 +98,8 @@ class Horizon(Strict):
     def total_minutes(self) -> float:
         if self.hours is not None:
             return self.hours * 60
-        return parse_clock(self.end) - self.start_minute
+        minutes = parse_clock(self.end) - self.start_minute
+        return minutes if minutes > 0 else minutes + 1440  # a night: it ends the next day
 
     @property
     def n_intervals(self) -> int:
@@ -125,24 +124,29 @@ class Horizon(Strict):
         return labels
 
 
-class Arrivals(Strict):
-    """Expected volume: a flat hourly rate, one expected count per interval, or a forecast CSV."""
+class Arrivals(TableKeys):
+    """Expected volume: a flat hourly rate, one expected count per interval, or a forecast file."""
 
     per_hour: Contacts | None = Field(None, description="constant arrival rate, contacts per hour")
     volumes: list[Contacts] | None = Field(None, description="expected contacts per interval, one per interval")
-    csv: str | None = Field(None, description="forecast CSV file, one row per interval (path relative to the scenario file)")
-    column: str | None = Field(None, description="CSV column holding the volumes (default: the contact type's name)")
+    file: str | None = Field(
+        None,
+        description=f"forecast file (.xlsx, .csv or .tsv), one row per interval, volumes in column; an '{AHT_COLUMN}' column fills "
+        "the contact type's aht_by_interval; path relative to the scenario file",
+    )
+    csv: str | None = Field(None, description="another name for file")
     at_seconds: list[Annotated[float, Field(ge=0, le=MAX_HORIZON_HOURS * 3600)]] | None = Field(
         None, description="scripted arrivals instead of a random stream: seconds after the horizon starts (for traces and teaching)"
     )
 
     @model_validator(mode="after")
     def _one_source(self):
-        given = [k for k in ("per_hour", "volumes", "csv", "at_seconds") if getattr(self, k) is not None]
+        given = [k for k in ("per_hour", "volumes", "file", "csv", "at_seconds") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of per_hour, volumes, csv or at_seconds")
-        if self.column is not None and self.csv is None:
-            raise ValueError("column is only used with csv")
+            raise ValueError("give exactly one of per_hour, volumes, file (or csv) or at_seconds")
+        keys = [k for k in TableKeys.model_fields if getattr(self, k) is not None]
+        if keys and self.file is None and self.csv is None:
+            raise ValueError(f"{', '.join(keys)}: only used with file")
         return self
 
     def rates_per_s(self, horizon: Horizon) -> list[float]:
@@ -241,8 +245,8 @@ class AgentPool(Strict):
         description="contact types served, in priority order; or a map type -> priority level (lower first, equal = oldest first), "
         "or type -> {level, after, handle_factor} for an overflow ring or a proficiency"
     )
-    agents: Agents | list[Agents] | None = Field(
-        None, description="agents staffed: one number for the day or one per interval (or give shifts)"
+    agents: Agents | list[Agents] | StaffingFile | None = Field(
+        None, description="agents staffed: one number for the day, one per interval, or {file: staffing.xlsx, column: team} (or give shifts)"
     )
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = Field(None, description="shifts with start, end and breaks, instead of agents")
     shrinkage: Shrinkage | None = Field(None, description="share of scheduled time lost, random per replication and agent; omitted = none")
@@ -341,6 +345,12 @@ class Scenario(Strict):
         repr=False,
         description="named plans: partial scenarios deep-merged onto this one (ccsim compare; filled by scenario_from_dict)",
     )
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """What reading the scenario's files found worth telling: an encoding guessed, rows taken in order."""
+        return self._notes
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -437,60 +447,69 @@ def workload_problems(sc: Scenario) -> list[str]:
 
 # --- loading -------------------------------------------------------------------------------
 
-def _horizon_intervals(raw: dict) -> int:
-    """The number of intervals of ``raw``'s horizon; of the longest horizon if it is invalid."""
+def _grid(raw: dict) -> Grid | None:
+    """The intervals of ``raw``'s horizon, which the rows of its files must match; None if the
+    horizon is invalid (that is the problem reported; the files are read once it is fixed)."""
     try:
-        return Horizon.model_validate(raw.get("horizon")).n_intervals
+        horizon = Horizon.model_validate(raw.get("horizon"))
     except ValidationError:
-        return MAX_HORIZON_HOURS * 60
+        return None
+    return Grid(horizon.start_minute, horizon.interval_minutes, horizon.n_intervals)
 
 
-def _forecast_volumes(path: Path, column: str, max_rows: int) -> list[float]:
-    """The volumes in ``column`` of a forecast CSV, one per row; a file with more than
-    ``max_rows`` rows is refused after reading ``max_rows + 1`` of them, not all."""
-    text = read_text(path, MAX_FORECAST_BYTES, "forecast")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        rows = list(itertools.islice(reader, max_rows + 1))
-    except csv.Error as exc:
-        raise ScenarioError([f"{path.name}: not readable as CSV after line {reader.line_num} ({exc})"]) from None
-    if len(rows) > max_rows:
-        raise ScenarioError([f"{path.name} has more rows than the horizon has intervals ({max_rows:,})"])
-    if not rows or column not in rows[0]:
-        cols = ", ".join(rows[0]) if rows else "none"
-        raise ScenarioError([f"{path.name} has no column '{column}' (columns: {cols})"])
-    volumes = []
-    for line, row in enumerate(rows, start=2):
-        try:
-            volume = float(row[column])
-        except (TypeError, ValueError):
-            volume = math.nan
-        if not 0 <= volume <= MAX_CONTACTS_PER_INTERVAL:  # NaN fails too
-            raise ScenarioError([f"{path.name} line {line}: '{row[column]}' is not a volume from 0 to {MAX_CONTACTS_PER_INTERVAL:,}"])
-        volumes.append(volume)
-    return volumes
+#: Per section, the key of an entry that may name a file, and the keys naming the file there.
+_FILE_SPECS = {"contact_types": ("arrivals", ("file", "csv")), "agent_pools": ("agents", ("file",))}
 
 
-def _resolve_forecast_csvs(raw: dict, base_dir: Path, n_problems: list[str]) -> dict:
-    """``raw`` with each ``arrivals: {csv: file}`` replaced by the volumes the file holds, so the
-    model stays file-free. ``raw`` itself is not changed: the variants of a scenario share its parts."""
-    types = raw.get("contact_types")
-    if not isinstance(types, dict):
-        return raw
-    resolved = {}
-    for cname, ct in types.items():
-        arrivals = ct.get("arrivals") if isinstance(ct, dict) else None
-        if not isinstance(arrivals, dict) or "csv" not in arrivals or not isinstance(arrivals["csv"], str):
+def _resolve_files(raw: dict, base_dir: Path, problems: list[str], notes: list[str]) -> dict:
+    """``raw`` with each file it names replaced by the values it holds, one per interval of the
+    horizon: ``arrivals: {file: ...}`` by volumes (and, from an aht column, the contact type's
+    ``aht_by_interval``), ``agents: {file: ...}`` by the pool's agents; so the model stays
+    file-free. ``raw`` itself is not changed: the variants of a scenario share its parts. Problems
+    and notes are located like pydantic's messages."""
+    grid = _grid(raw)
+    sections = {}
+    for section, (key, file_keys) in _FILE_SPECS.items():
+        entries = raw.get(section)
+        if grid is None or not isinstance(entries, dict):
             continue
-        path = (base_dir / arrivals["csv"]).resolve()
-        try:
-            volumes = _forecast_volumes(path, arrivals.get("column") or cname, _horizon_intervals(raw))
-        except ScenarioError as err:
-            n_problems.extend(f"contact_types -> {cname} -> arrivals -> csv: {line}" for line in err.problems)
-            continue
-        arrivals = {k: v for k, v in arrivals.items() if k not in ("csv", "column")}
-        resolved[cname] = {**ct, "arrivals": {**arrivals, "volumes": volumes}}
-    return {**raw, "contact_types": {**types, **resolved}} if resolved else raw
+        resolved = {}
+        for name, entry in entries.items():
+            spec = entry.get(key) if isinstance(entry, dict) else None
+            named = [k for k in file_keys if isinstance(spec, dict) and isinstance(spec.get(k), str)]
+            if len(named) != 1:
+                continue  # no file, or two names for one: the model says so
+            where = f"{section} -> {name} -> {key} -> {named[0]}"
+            try:
+                keys = TableKeys.model_validate({k: v for k, v in spec.items() if k in TableKeys.model_fields})
+            except ValidationError:
+                continue  # the model reports the bad key
+            column = keys.column or str(name)
+            if key == "arrivals":
+                wanted = [Wanted(column, "a volume", MAX_CONTACTS_PER_INTERVAL), Wanted(AHT_COLUMN, "a handle time in seconds", MAX_SECONDS, positive=True, required=False)]
+            else:
+                wanted = [Wanted(column, "a whole number of agents", MAX_AGENTS, whole=True)]
+            try:
+                values, file_notes = interval_values(
+                    (base_dir / spec[named[0]]).resolve(), "forecast" if key == "arrivals" else "staffing", keys, wanted, grid, MAX_FORECAST_BYTES
+                )
+            except ScenarioError as err:
+                problems.extend(f"{where}: {line}" for line in err.problems)
+                continue
+            notes.extend(f"{where}: {note}" for note in file_notes)
+            if key == "agents":
+                resolved[name] = {**entry, "agents": [int(v) for v in values[0]]}
+                continue
+            volumes, aht = values
+            rest = {k: v for k, v in spec.items() if k not in (*file_keys, *TableKeys.model_fields)}
+            resolved[name] = {**entry, "arrivals": {**rest, "volumes": volumes}}
+            if aht is not None and "aht_by_interval" in entry:
+                problems.append(f"{section} -> {name} -> aht_by_interval: given here and by the {AHT_COLUMN} column of {spec[named[0]]}: give one")
+            elif aht is not None:
+                resolved[name]["aht_by_interval"] = aht
+        if resolved:
+            sections[section] = {**entries, **resolved}
+    return {**raw, **sections}
 
 
 def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None = None) -> Scenario:
@@ -500,7 +519,8 @@ def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None 
     if "variants" in raw:
         return _with_variants(raw, Path(base_dir), source)
     problems: list[str] = []
-    raw = _resolve_forecast_csvs(raw, Path(base_dir), problems)
+    notes: list[str] = []
+    raw = _resolve_files(raw, Path(base_dir), problems, notes)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
@@ -509,6 +529,7 @@ def scenario_from_dict(raw: Any, base_dir: Path | str = ".", source: str | None 
         problems.extend(err.problems)
     if problems:
         raise ScenarioError(problems, source)
+    scenario._notes = notes
     return scenario
 
 
@@ -568,7 +589,9 @@ def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
             problems.extend(f"{where} -> {line}" for line in err.problems if line not in problems)
     if problems:
         raise ScenarioError(problems, source)
-    return base.model_copy(update={"variants": variants})
+    scenario = base.model_copy(update={"variants": variants})
+    scenario._notes = base.notes + [f"variants -> {name} -> {note}" for name, v in variants.items() for note in v.notes if note not in base.notes]
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
