@@ -1,9 +1,32 @@
 """From per-replication accumulators to the figures a planner reads, each with a 95% interval.
 
-Pure functions over ``ReplicationStats``: no simulation happens here. A figure is computed per
-replication (for the day and per interval), then the replications are summarised by a mean and a
-Student-t 95% confidence interval. Ratios for the day are ratios of day totals (service level =
-all answered within T over all offered), not means of interval ratios.
+Each figure is computed in every replication, for the day and per interval, then summarised over
+the replications by its mean and a 95% confidence interval. Ratios for the day are ratios of day
+totals (the day's service level is all answered within T over all offered), not means of interval
+ratios. Nothing here simulates: these are pure functions of the replications' counters
+(``ReplicationStats``).
+
+Confidence intervals stay inside what is possible. Each metric declares its range, by default its
+unit's: a share (service level, abandon rate, occupancy, ...) lies in [0, 1]; a count, a time or a
+number of agents is never below 0; shrinkage is at most 1 (and a little below 0 where agents stay
+past the plan to finish a contact). The interval is the Student-t interval of the per-replication
+values, mean ± t(0.975, n - 1) · s / √n, cut to that range. The cut costs no coverage: the true
+value lies inside the range, so an interval that held it still holds it once the impossible part is
+removed. A service level of 99% ± 2.5% over 3 replications is shown as [96.5%, 100%], no longer
+reaching 101.5%. The mean stays the plain mean, always inside its interval. With one replication
+there is no interval; when every replication gives the same value (nobody abandoned in a quiet
+interval) the interval has no width: the replications agree, which is not certainty.
+
+How well this keeps its 95%, measured against exact Erlang A over 1,000 independent experiments
+of 10 replications each (``tests/test_interval_coverage.py`` runs 200 of them): on 21 agents
+answering 400 calls an hour, the day's service-level and abandon-rate intervals cover the true
+value in 95.0% and 94.4% of experiments, the hours' in 94.0%. The t interval is exact for normally
+distributed values and falls short where few contacts make a replication's figure skewed: 91% of
+the hours of 4 agents answering 40 calls an hour. Two other methods were measured on the same
+experiments and rejected. A t interval on the logit scale covers 83% of that small team's hours,
+and it estimates the mean of the logits rather than the mean share, so it can leave out the mean
+it is shown with. A percentile bootstrap covers 89% of the large team's hours with 10
+replications and 75% with 3, and it is random.
 """
 
 from __future__ import annotations
@@ -36,17 +59,18 @@ class Estimate:
         return None if self.hi is None or self.lo is None else (self.hi - self.lo) / 2
 
 
-def estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
-    """Mean and t-interval of per-replication values, ignoring replications where it is undefined
-    (an interval with no answered contact has no ASA)."""
-    v = np.asarray(values, float)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n < 2:
-        return _estimate_of(v.mean() if n else None, None, None, n)
-    mean = float(v.mean())
-    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return _estimate_of(mean, mean - half, mean + half, n)
+#: The values a figure can take, (lowest, highest): its confidence interval is cut to them.
+SHARE = (0.0, 1.0)
+NON_NEGATIVE = (0.0, math.inf)
+UNBOUNDED = (-math.inf, math.inf)  # a difference between plans, which may go either way
+#: Every unit a metric may have, with its range: a share is in [0, 1], the rest never below 0.
+UNIT_BOUNDS = {"share": SHARE, "contacts": NON_NEGATIVE, "customers": NON_NEGATIVE, "seconds": NON_NEGATIVE, "agents": NON_NEGATIVE}
+
+
+def estimate(values: np.ndarray, confidence: float = 0.95, bounds: tuple[float, float] = UNBOUNDED) -> Estimate:
+    """Mean and t-interval (cut to ``bounds``) of per-replication values, ignoring replications where
+    it is undefined (an interval with no answered contact has no ASA)."""
+    return estimate_columns(np.asarray(values, float).reshape(-1, 1), confidence, bounds)[0]
 
 
 def _estimate_of(mean, lo, hi, n: int) -> Estimate:
@@ -89,10 +113,13 @@ class EstimateColumn(Sequence[Estimate]):
         return np.where(self.n > 0, self.mean, np.nan)
 
 
-def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> EstimateColumn:
+def estimate_columns(values: np.ndarray, confidence: float = 0.95, bounds: tuple[float, float] = UNBOUNDED) -> EstimateColumn:
     """``estimate`` for each column of a (replications, k) array, vectorised: a long horizon has
     thousands of columns, and a Python loop with one t quantile per column would dominate the
-    summary. Non-finite values (an undefined ASA) are left out column by column, as in ``estimate``."""
+    summary. Non-finite values (an undefined ASA) are left out column by column.
+
+    The Student-t interval is cut to ``bounds``, the range the figure can take: the true value lies
+    in that range, so the cut keeps the interval's coverage and the interval still holds the mean."""
     v = np.asarray(values, float)
     finite = np.isfinite(v)
     n = finite.sum(axis=0)
@@ -102,7 +129,8 @@ def estimate_columns(values: np.ndarray, confidence: float = 0.95) -> EstimateCo
         dev = np.where(finite, v - mean, 0.0)
         var = (dev * dev).sum(axis=0) / (n - 1)
         half = sps.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
-    return EstimateColumn(mean, mean - half, mean + half, n)
+    low, high = bounds
+    return EstimateColumn(mean, np.clip(mean - half, low, high), np.clip(mean + half, low, high), n)
 
 
 def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -124,6 +152,12 @@ class Metric:
     per_interval: Callable[[dict], np.ndarray]
     per_day: Callable[[dict], np.ndarray]
     description: str
+    #: the range of the figure, which its confidence interval never leaves; None: its unit's
+    bounds: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.bounds is None:
+            object.__setattr__(self, "bounds", UNIT_BOUNDS[self.unit])
 
 
 def _count(key: str, description: str, unit: str = "contacts") -> Metric:
@@ -241,7 +275,8 @@ POOL_METRICS: list[Metric] = [
         "share",
         lambda c: 1 - _div(c["agents_area"], c["scheduled_area"]),
         lambda c: 1 - _div(c["agents_area"].sum(-1), c["scheduled_area"].sum(-1)),
-        "share of scheduled agent time not present (1 - agents / agents_scheduled)",
+        "share of scheduled agent time not present (1 - agents / agents_scheduled); a little below 0 where agents stay past the plan to finish a contact",
+        bounds=(-math.inf, 1.0),
     ),
 ]
 
@@ -274,6 +309,6 @@ def summarise(metrics: list[Metric], stacked: dict, names: list[str]) -> tuple[d
         per_day = m.per_day(stacked)
         per_int = m.per_interval(stacked)
         for k, name in enumerate(names):
-            day[name][m.name] = estimate(per_day[:, k])
-            intervals[name][m.name] = estimate_columns(per_int[:, k])
+            day[name][m.name] = estimate(per_day[:, k], bounds=m.bounds)
+            intervals[name][m.name] = estimate_columns(per_int[:, k], bounds=m.bounds)
     return day, intervals

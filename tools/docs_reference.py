@@ -16,7 +16,9 @@ A tool of the repository, not part of the installed package: it reads ``docs/`` 
 from __future__ import annotations
 
 import enum
+import inspect
 import json
+import math
 import re
 import sys
 import types
@@ -473,20 +475,28 @@ def metrics_reference() -> str:
         "# Metrics",
         "",
         "Every figure a report carries, by the name used in `--json`, `summary.json`,",
-        "`intervals.csv` and the Python API. Each is computed per interval and for the day in every",
-        "replication, then reported as a mean with a 95% confidence interval over replications.",
-        "Ratios for the day are ratios of day totals (the day's service level is all answered within",
-        "T over all offered), not means of interval ratios. Measures of behaviours a scenario does",
-        "not use are zero. See [service level, ASA, occupancy](../concepts/service-level.md) for",
-        "what they mean to a planner.",
+        "`intervals.csv` and the Python API. Measures of behaviours a scenario does not use are zero.",
+        "See [service level, ASA, occupancy](../concepts/service-level.md) for what they mean to a",
+        "planner.",
+        "",
+        inspect.getdoc(metrics).split("\n\n", 1)[1],  # the module's own account, after its summary line
         "",
     ]
     for title, table in (("Per contact type", metrics.TYPE_METRICS), ("Per agent pool", metrics.POOL_METRICS)):
-        out += [f"## {title}", "", "| name | unit | meaning |", "| --- | --- | --- |"]
+        out += [f"## {title}", "", "| name | unit | range | meaning |", "| --- | --- | --- | --- |"]
         for m in table:
-            out.append(f"| `{m.name}` | {m.unit} | {_cell(m.description)} |")
+            out.append(f"| `{m.name}` | {m.unit} | {_range(*m.bounds)} | {_cell(m.description)} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _range(low: float, high: float) -> str:
+    """A metric's range as a reader says it: '0 to 1', '0 or more', 'at most 1'."""
+    if math.isinf(high):
+        return f"{low:g} or more"
+    if math.isinf(low):
+        return f"at most {high:g}"
+    return f"{low:g} to {high:g}"
 
 
 # --- scenario library (rendered at build time by the MkDocs hook below) ----------------------
