@@ -34,8 +34,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Names print as written: ':x:' in one is no emoji; markup in them is escaped where lines are built
+# (ccsim/report/terminal.py) or not read at all (markup=False).
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundled default scenario.", show_default=False)
 # Where replications run (ccsim.runner): every simulating command takes --workers; run, compare,
@@ -188,7 +190,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
     out.print(
         f"ok: {sc.name}: {len(sc.contact_types)} contact type(s), {len(sc.agent_pools)} agent pool(s), "
         f"{hz.n_intervals} intervals of {hz.interval_minutes} min from {hz.start}, {sc.replications} replications, seed {sc.seed}"
-        + (f"; {len(sc.variants)} variant(s) for ccsim compare: {', '.join(sc.variants)}" if sc.variants else "")
+        + (f"; {len(sc.variants)} variant(s) for ccsim compare: {', '.join(sc.variants)}" if sc.variants else ""),
+        markup=False,
     )
     for note in sc.notes:  # how its files were read, where that was a guess
         out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)

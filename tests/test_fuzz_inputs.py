@@ -279,7 +279,6 @@ def test_a_hostile_file_gets_a_result_or_one_clear_refusal(cli, tmp_path, case):
     assert time.perf_counter() - started < COMMAND_SECONDS, case.name
 
 
-@pytest.mark.xfail(strict=True, reason="names must print literally everywhere; validate still prints a scenario name as rich markup")
 def test_a_scenario_named_with_markup_validates(cli, tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(_dump({**REFERENCE, "name": "calls [/]"}))

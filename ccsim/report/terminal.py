@@ -3,8 +3,11 @@
 The HTML report and the terminal show the same results, so their looks live side by side here in
 ``report/``. This module builds and never prints: ``cli.py`` chooses the stream (a summary goes to
 stderr when the scenario itself goes to stdout) and the exit code. A line is a ``str`` when it is
-meant to be printed with rich markup and highlighting, and a ``Text`` when its markup is read but
-its numbers must not be recoloured; either way ``console.print(item)`` shows it as intended.
+meant to be printed with rich markup and highlighting, and a ``Text`` when its numbers must not be
+recoloured; either way ``console.print(item)`` shows it as intended. Every name a user chose
+(scenario, contact type, pool, plan, currency, file) passes through ``escape`` before it joins
+markup, so ``calls [tier 1]`` prints as written, not as ``calls`` (the CLI's consoles also leave
+``:x:`` alone: emoji=False).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -56,14 +60,14 @@ def run_summary(result: SimulationResult) -> list[Table]:
     """The day per contact type, the pools, the behaviours switched on and the worst intervals."""
     scenario = result.scenario
     day = _table(
-        f"{scenario.name}: the day (mean ± 95% CI over {result.replications} replications)",
+        f"{escape(scenario.name)}: the day (mean ± 95% CI over {result.replications} replications)",
         ("contact type", "offered", "answered", "abandoned", "service level", "target", "ASA", "p90 wait", "abandon rate"),
         left=("contact type",),
     )
     for name, ct in scenario.contact_types.items():
         d = result.by_contact_type[name]
         day.add_row(
-            name,
+            escape(name),
             _num(d["offered"]),
             _num(d["answered"]),
             _num(d["abandoned"]),
@@ -75,7 +79,7 @@ def run_summary(result: SimulationResult) -> list[Table]:
         )
     pools = _table("Agent pools", ("pool", "agents (mean)", "occupancy"), left=("pool",))
     for name in scenario.pool_names:
-        pools.add_row(name, _num(result.by_pool[name]["agents"]), _pct(result.by_pool[name]["occupancy"]))
+        pools.add_row(escape(name), _num(result.by_pool[name]["agents"]), _pct(result.by_pool[name]["occupancy"]))
     worst = _table(
         "Worst intervals by service level",
         ("interval", "contact type", "offered", "service level", "ASA", "abandon rate", "max queue"),
@@ -83,7 +87,7 @@ def run_summary(result: SimulationResult) -> list[Table]:
     )
     for i, name in worst_intervals(result):
         m = result.intervals_by_contact_type[name]
-        worst.add_row(result.labels[i], name, _num(m["offered"][i]), _pct(m["service_level"][i]), _num(m["asa_seconds"][i], " s"), _pct(m["abandon_rate"][i]), _num(m["max_queue"][i]))
+        worst.add_row(result.labels[i], escape(name), _num(m["offered"][i]), _pct(m["service_level"][i]), _num(m["asa_seconds"][i], " s"), _pct(m["abandon_rate"][i]), _num(m["max_queue"][i]))
     return [day, pools, *behaviour_tables(result), worst]
 
 
@@ -109,7 +113,7 @@ def behaviour_tables(result: SimulationResult) -> list[Table]:
             table.add_column(col, justify="right" if col == "value" else "left")
         last = None
         for name, label, est, fmt in rows:
-            table.add_row(name if name != last else "", label, cell(est, fmt))
+            table.add_row(escape(name) if name != last else "", label, cell(est, fmt))
             last = name
         tables.append(table)
     return tables
@@ -126,29 +130,29 @@ def comparison_table(cmp: Comparison) -> Table:
     table = Table(title=f"{len(cmp.plans)} plans on the same {cmp.replications} days (seed {cmp.seed}): mean ± 95% CI; differences paired")
     table.add_column("measure (day)")
     for p in cmp.plans:
-        table.add_column(p.label, justify="right")
+        table.add_column(escape(p.label), justify="right")
     for i in others:
-        table.add_column(f"{cmp.plans[i].label} − {base}", justify="right")
+        table.add_column(escape(f"{cmp.plans[i].label} − {base}"), justify="right")
 
     def cell(metric, e):
         if e is None or e.mean is None:
             return "n/a"
         hw = "" if e.half_width is None else " ±" + format_difference(metric, e.half_width, currency, unit=False).lstrip("+±")  # a half-width has no sign
-        return format_value(metric, e.mean, currency) + hw
+        return escape(format_value(metric, e.mean, currency) + hw)
 
     def diff(d):
         if d is None or d.day.mean is None:
             return "n/a"
         if d.day.mean == 0 and d.day.lo == 0 and d.day.hi == 0:
             return "[dim]identical[/]"
-        text = f"{format_difference(d.metric, d.day.mean, currency)}\n[dim]({format_ci(d.metric, d.day, currency, unit=False)})[/]"
+        text = f"{escape(format_difference(d.metric, d.day.mean, currency))}\n[dim]({escape(format_ci(d.metric, d.day, currency, unit=False))})[/]"
         colour = {"better": "green", "worse": "red"}.get(d.verdict)
         if not d.significant:
             return f"[dim]{text} n.s.[/]"
         return f"[{colour}]{text}[/]" if colour else text
 
     for label, metric, scope in day_rows(cmp, ("offered", "service_level", "asa_seconds", "abandon_rate")):
-        table.add_row(label, *[cell(metric, cmp.day(i, metric, **scope)) for i in range(len(cmp.plans))], *[diff(cmp.difference(i, metric, **scope)) for i in others])
+        table.add_row(escape(label), *[cell(metric, cmp.day(i, metric, **scope)) for i in range(len(cmp.plans))], *[diff(cmp.difference(i, metric, **scope)) for i in others])
     return table
 
 
@@ -158,14 +162,14 @@ def comparison_table(cmp: Comparison) -> Table:
 def calibration_table(cal) -> Table:
     """Per contact type: a day's volume, AHT, abandonment and the two quick patience estimates."""
     table = _table(
-        f"Calibrated from {cal.source}: {cal.rows:,} contacts, {len(cal.days)} day(s)",
+        f"Calibrated from {escape(str(cal.source))}: {cal.rows:,} contacts, {len(cal.days)} day(s)",
         ("contact type", "a day", "AHT", "abandoned", "naive patience", "E[W]/P(ab)"),
         left=("contact type",),
     )
     for name, tc in cal.types.items():
         p = tc.patience
         table.add_row(
-            name,
+            escape(name),
             f"{tc.per_day.sum(1).mean():,.0f}",
             f"{tc.handle.aht:.1f} s" if tc.handle.n else "n/a",
             f"{tc.abandoned / tc.contacts:.1%}",
@@ -200,23 +204,23 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
     hold, what was given up and the shift plans."""
     from ..staffing import PLAN_LABELS  # only ccsim staff pays for importing the search
 
-    plans = Table(title=f"{res.scenario.name}: agents per interval (scheduled)")
+    plans = Table(title=f"{escape(res.scenario.name)}: agents per interval (scheduled)")
     plans.add_column("interval")
     plans.add_column("pool")
     for k in res.plans:
         plans.add_column(PLAN_LABELS[k], justify="right")
     for row in res.rows():
-        plans.add_row(row["interval_start"], row["pool"], *[str(row[k]) for k in res.plans])
+        plans.add_row(row["interval_start"], escape(row["pool"]), *[str(row[k]) for k in res.plans])
     hours = res.agent_hours()
     achieved = _table("Agent-hours and what each plan achieves when simulated", ("plan", "agent-hours", "intervals meeting targets"), left=("plan",))
     for k in res.plans:
         met = ", ".join(f"{t} {m}/{len(res.labels)}" for t, m in res.intervals_meeting(k).items())
-        achieved.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", met)
+        achieved.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", escape(met))
     out: list[RenderableType] = [plans, achieved]
     out.append(("targets met in every interval" if res.targets_met else "[red]targets NOT met everywhere[/]") + f" ({res.wall_time_s:.1f} s)")
-    out += [Text.from_markup(f"[red]given up[/] {u['interval_start']} {u['name']}: {u['reason']}") for u in res.isa.unrescued]
+    out += [Text.assemble(("given up", "red"), f" {u['interval_start']} {u['name']}: {u['reason']}") for u in res.isa.unrescued]
     out += [
-        f"shift plan {sp.pool}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
+        f"shift plan {escape(sp.pool)}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
         for sp in res.shift_plans.values()
     ]
     out += [Text(f"note: {note}") for note in what_erlang_ignores(res.scenario)]
@@ -228,8 +232,8 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
 
 def trap_summary(res: TrapResult) -> list[RenderableType]:
     """The verdict, the sweep from fewest to most agents, the cliff and the gap by cause."""
-    out: list[RenderableType] = [Text.from_markup(res.verdict)]
-    table = Table(title=f"{res.scenario.name}: staffing sweep (mean ± 95% CI over {res.replications} replications)")
+    out: list[RenderableType] = [Text(res.verdict)]
+    table = Table(title=f"{escape(res.scenario.name)}: staffing sweep (mean ± 95% CI over {res.replications} replications)")
     for col in ("scale", "agents", "service level", "ASA", "abandon", "occupancy", "offered"):
         table.add_column(col, justify="right")
     for p in sorted(res.points, key=lambda p: p.agents):
@@ -276,7 +280,7 @@ def erlang_table(model: str, rate_per_hour: float, aht: float, sl_seconds: float
 def sipp_table(scenario_name: str, rows: list[dict]) -> Table:
     """The SIPP rows (``sipp.sipp_table``, as dicts): agents Erlang C and A require and what they promise."""
     table = _table(
-        f"{scenario_name}: SIPP, each interval solved as its own steady state",
+        f"{escape(scenario_name)}: SIPP, each interval solved as its own steady state",
         ("interval", "type", "load (Erl)", "staffed", "C needs", "A needs", "C promises", "A promises", "A abandon"),
         left=("interval", "type"),
     )
@@ -289,7 +293,7 @@ def sipp_table(scenario_name: str, rows: list[dict]) -> Table:
 
     for r in rows:
         table.add_row(
-            r["interval_start"], r["contact_type"], f"{r['offered_load_erlang']:.1f}", f"{r['staffed_agents']:.1f}",
+            r["interval_start"], escape(r["contact_type"]), f"{r['offered_load_erlang']:.1f}", f"{r['staffed_agents']:.1f}",
             required(r["erlang_c_required"]), required(r["erlang_a_required"]),
             pct(r["erlang_c_service_level"]), pct(r["erlang_a_service_level"]), pct(r["erlang_a_abandon_rate"]),
         )
