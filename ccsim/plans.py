@@ -83,9 +83,11 @@ def pool_for(scenario: Scenario, contact_type: str) -> str:
     return min(candidates, key=lambda p: (len(scenario.agent_pools[p].skill_levels), order.index(p)))
 
 
-def shrinkage_mean(pool: AgentPool) -> float:
-    """The pool's expected shrinkage, the flat share a spreadsheet adds (0 without ``shrinkage``)."""
-    return pool.shrinkage.mean if pool.shrinkage is not None else 0.0
+def planned_shrinkage(pool: AgentPool, n_intervals: int) -> list[float]:
+    """The pool's expected shrinkage in each interval, the flat share a spreadsheet adds (0 without ``shrinkage``)."""
+    if pool.shrinkage is None:
+        return [0.0] * n_intervals
+    return pool.shrinkage.interval_shares(pool.shrinkage.day_mean, n_intervals)
 
 
 def concurrency(pool: AgentPool) -> int:

@@ -380,6 +380,8 @@ def cross_field_problems(sc: Scenario) -> list[str]:
             served.add(skill)
         if isinstance(pool.agents, list) and len(pool.agents) != n:
             problems.append(f"agent_pools -> {pname} -> agents: {len(pool.agents)} values given, the horizon has {n} intervals")
+        if pool.shrinkage is not None and isinstance(pool.shrinkage.mean, list) and len(pool.shrinkage.mean) != n:
+            problems.append(f"agent_pools -> {pname} -> shrinkage -> mean: {len(pool.shrinkage.mean)} values given, the horizon has {n} intervals")
     for cname, ct in sc.contact_types.items():
         if ct.arrivals.at_seconds is not None and any(t >= sc.horizon.length_s for t in ct.arrivals.at_seconds):
             problems.append(f"contact_types -> {cname} -> arrivals -> at_seconds: times must fall inside the horizon (< {sc.horizon.length_s:g} s)")

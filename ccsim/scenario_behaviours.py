@@ -171,12 +171,15 @@ class Shift(Strict):
     def pieces(self, day_start_min: int) -> list[tuple[float, float]]:
         """Working periods as (start, end) minutes after the horizon start, breaks cut out.
 
-        A shift may start before the horizon (negative start) and end after midnight (end <= start).
+        A shift may start before the horizon (negative start) and end after midnight (end <= start);
+        one that would end before the horizon starts is the next day's (00:00 in a 20:00 night).
         """
         s = float(parse_clock(self.start) - day_start_min)
         e = float(parse_clock(self.end) - day_start_min)
         if e <= s:
             e += 1440
+        if e <= 0:
+            s, e = s + 1440, e + 1440
         periods = [(s, e)]
         for b in self.breaks:
             bs = float(parse_clock(b.start) - day_start_min)
@@ -196,21 +199,53 @@ class Shift(Strict):
         return periods
 
 
-class Shrinkage(Strict):
-    """Scheduled time lost to absence and off-phone work, drawn per replication and per agent."""
+#: A share of scheduled time lost.
+Share = Annotated[float, Field(ge=0, lt=1)]
 
-    mean: Annotated[float, Field(ge=0, lt=1)] = Field(description="expected share of scheduled agent time lost, 0-1 (30-35% is common)")
-    sd: Annotated[float, Field(ge=0, lt=0.5)] = Field(
-        0.05, description="day-to-day spread of the share: each replication draws its share from a beta with this sd; 0 = same share every day"
+
+class Shrinkage(Strict):
+    """Scheduled time lost to absence and off-phone work, drawn per replication and per agent.
+
+    ``shrinkage: 0.3``, as planners write it, is short for ``{mean: 0.3, sd: 0}``.
+    """
+
+    mean: Share | Annotated[list[Share], Field(min_length=1)] = Field(
+        description="expected share of scheduled agent time lost, 0-1 (30-35% is common); or one per interval, e.g. more at lunch"
     )
+    sd: Annotated[float, Field(ge=0, lt=0.5)] = Field(
+        0.05,
+        description="day-to-day spread of the share: each replication draws the day's share from a beta with this sd "
+        "(with a mean per interval, the day's draw scales them all); 0 = same share every day",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"mean": value, "sd": 0}
+        return value
 
     @model_validator(mode="after")
     def _feasible(self):
+        mean = self.day_mean
         if 0 < self.sd < 0.001:  # its square, which the beta's parameters divide by, underflows towards 0
             raise ValueError(f"sd {self.sd:g} must be 0 (the same share every day) or at least 0.001")
-        if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
-            raise ValueError(f"sd {self.sd:g} is too large for mean {self.mean:g} (needs sd^2 < mean x (1 - mean))")
+        if self.sd > 0 and self.sd**2 >= mean * (1 - mean):
+            raise ValueError(f"sd {self.sd:g} is too large for mean {mean:g} (needs sd^2 < mean x (1 - mean))")
         return self
+
+    @property
+    def day_mean(self) -> float:
+        """The expected share over the day: ``mean``, or the average of the interval means."""
+        return sum(self.mean) / len(self.mean) if isinstance(self.mean, list) else self.mean
+
+    def interval_shares(self, day_share: float, n_intervals: int) -> list[float]:
+        """Each interval's share on a day whose drawn share is ``day_share``: that share all day, or
+        the interval means scaled by the day's draw over their average (at most 1)."""
+        if not isinstance(self.mean, list):
+            return [day_share] * n_intervals
+        mean = self.day_mean
+        return [min(1.0, m * day_share / mean) if mean else 0.0 for m in self.mean]
 
 
 class Skill(Strict):

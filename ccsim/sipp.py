@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from . import erlang
 from .goals import Goals, goals_of
-from .plans import Plan, concurrency, current_plan, mean_patience, planned_aht, primary_pools, shrinkage_mean, what_erlang_ignores
+from .plans import Plan, concurrency, current_plan, mean_patience, planned_aht, planned_shrinkage, primary_pools, what_erlang_ignores
 from .scenario import Scenario
 
 
@@ -81,8 +81,8 @@ def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
                 per_pool[p][i] += (agents if agents is not None else 0) / share
     plan = {}
     for p, pool in scenario.agent_pools.items():
-        shrinkage, seats = shrinkage_mean(pool), concurrency(pool)
-        plan[p] = [int(math.ceil(x / seats / (1.0 - shrinkage) - 1e-9)) for x in per_pool[p]]
+        shrinkage, seats = planned_shrinkage(pool, n), concurrency(pool)
+        plan[p] = [int(math.ceil(x / seats / (1.0 - shrinkage[i]) - 1e-9)) for i, x in enumerate(per_pool[p])]
     return ErlangPlan(model, plan, required, promised, notes + what_erlang_ignores(scenario))
 
 
@@ -110,12 +110,11 @@ def available_agents(scenario: Scenario) -> dict[str, list[float]]:
     primary = primary_pools(scenario)
     shares: dict[str, int] = {p: sum(p in pools for pools in primary.values()) for p in scenario.agent_pools}
     pools = scenario.agent_pools
+    n = scenario.horizon.n_intervals
+    shrinkage = {p: planned_shrinkage(pool, n) for p, pool in pools.items()}
     out = {}
     for name, primaries in primary.items():
-        out[name] = [
-            sum(plan[p][i] * (1.0 - shrinkage_mean(pools[p])) * concurrency(pools[p]) / shares[p] for p in primaries)
-            for i in range(scenario.horizon.n_intervals)
-        ]
+        out[name] = [sum(plan[p][i] * (1.0 - shrinkage[p][i]) * concurrency(pools[p]) / shares[p] for p in primaries) for i in range(n)]
     return out
 
 

@@ -109,7 +109,7 @@ def pool_behaviour_rows(result: SimulationResult) -> list[tuple[str, str, object
             rows.append((name, "agents scheduled (mean)", d["agents_scheduled"], "count"))
             rows.append((name, "agents present (mean)", d["agents"], "count"))
         if cfg.shrinkage is not None:
-            rows.append((name, f"shrinkage (planned {cfg.shrinkage.mean:.0%})", d["shrinkage"], "share"))
+            rows.append((name, f"shrinkage (planned {cfg.shrinkage.day_mean:.0%})", d["shrinkage"], "share"))
         if cfg.concurrency is not None and cfg.concurrency.max_chats > 1:
             rows.append((name, f"chat seats in use ({cfg.concurrency.max_chats} per agent)", d["occupancy"], "share"))
     return rows

@@ -42,23 +42,28 @@ class Staffing(Behaviour):
         super().__init__(engine)
         horizon = engine.scenario.horizon
         self.shift_pools = []  # (pool, [(time, agents from then on)])
+        n, minutes = horizon.n_intervals, horizon.interval_minutes
         for pool, (name, cfg) in zip(engine.pools, engine.scenario.agent_pools.items()):
-            shrink = self._shrinkage(name, cfg.shrinkage)
+            shrink = self._shrinkage(name, cfg.shrinkage, n)
             if cfg.shifts is None:
-                pool.staffing = [shrink(x) for x in pool.staffing]
+                pool.staffing = [shrink(i, x) for i, x in enumerate(pool.staffing)]
                 continue
-            steps = [(engine.warmup_s + t * 60.0 if t > 0 else 0.0, shrink(level)) for t, level in shift_steps(cfg.shifts, horizon)]
+            planned = shift_steps(cfg.shifts, horizon)
+            if cfg.shrinkage is not None and isinstance(cfg.shrinkage.mean, list):  # the share changes at every interval start
+                planned = with_interval_starts(planned, minutes, n)
+            steps = [(engine.warmup_s + t * 60.0 if t > 0 else 0.0, shrink(min(int(t // minutes), n - 1), level)) for t, level in planned]
             pool.staffing = None  # the boundary handler leaves this pool alone
             self.shift_pools.append((pool, steps))
 
-    def _shrinkage(self, pool_name: str, shrinkage) -> Callable[[int], int]:
-        """Scheduled agents -> agents present: each away with the day's drawn share."""
+    def _shrinkage(self, pool_name: str, shrinkage, n_intervals: int) -> Callable[[int, int], int]:
+        """(interval, scheduled agents) -> agents present: each away with the interval's share of the day's draw."""
         if shrinkage is None:
-            return int
+            return lambda _, n: int(n)
         rng = self.rng("shrinkage", pool_name)
-        share = beta_share(rng, shrinkage.mean, shrinkage.sd)
+        share = beta_share(rng, shrinkage.day_mean, shrinkage.sd)
         self.engine.shrinkage_share[pool_name] = share
-        return lambda n: int(rng.binomial(n, 1.0 - share)) if n else 0
+        shares = shrinkage.interval_shares(share, n_intervals)
+        return lambda interval, n: int(rng.binomial(n, 1.0 - shares[interval])) if n else 0
 
     def start(self) -> None:
         for pool, steps in self.shift_pools:
@@ -80,6 +85,16 @@ class Staffing(Behaviour):
         engine.set_staff(pool, seats(steps[0][1]))
         if len(steps) > 1:
             engine.wake_after(steps[1][0], handlers, 1)
+
+
+def with_interval_starts(steps: list[tuple[float, int]], interval_minutes: int, n_intervals: int) -> list[tuple[float, int]]:
+    """Shift steps (minute, agents from then on) with one more at each interval start, keeping the level."""
+    levels = dict(steps)
+    out, level = [], 0
+    for t in sorted(set(levels) | {float(i * interval_minutes) for i in range(n_intervals)}):
+        level = levels.get(t, level)
+        out.append((t, level))
+    return out
 
 
 class Complications(TypeBehaviour):
