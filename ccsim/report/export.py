@@ -14,6 +14,8 @@ from typing import Sequence
 
 import plotly.graph_objects as go
 
+from .html import literal_text
+
 FORMATS = ("png", "svg")
 
 
@@ -47,7 +49,7 @@ def export_figures(
     paths = [out / f"{_slug(name)}.{fmt}" for name, _ in figures]
     figs = []
     for _, fig in figures:
-        fig = go.Figure(fig)
+        fig = literal_text(fig)
         fig.update_layout(width=width, height=height)
         figs.append(fig)
     try:

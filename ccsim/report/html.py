@@ -4,6 +4,10 @@ Reports never simulate: they take results and draw them. Every page embeds plotl
 (no CDN, works offline and when mailed), puts the scenario, seeds and ccsim version in the
 footer, and keeps colours stable per series so a plan or contact type looks the same in every
 chart of the page.
+
+Names come from users and are shown as written: the reports ``html.escape`` them where they build
+the page, and figures hold plain text that ``literal_text`` escapes for plotly.js when a figure
+is rendered (a name like ``<img src=x onerror=...>`` is text, never markup).
 """
 
 from __future__ import annotations
@@ -112,6 +116,31 @@ class Section:
     figures: tuple[go.Figure, ...] = ()
 
 
+def literal_text(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` whose title, axis titles, annotations, trace names and trace texts show as
+    written: plotly.js reads ``<b>``, ``<br>``, ``<a href>`` and entities in them as markup.
+
+    Only ``&``, ``<`` and ``>`` are escaped, the entities plotly.js decodes back (it does not
+    decode ``&quot;``). A figure whose other text (a hover template) carries names must escape it
+    here too."""
+
+    def escaped(value):
+        if isinstance(value, str):
+            return html.escape(value, quote=False)
+        if isinstance(value, (list, tuple)):
+            return [escaped(v) for v in value]
+        return value
+
+    fig = go.Figure(fig)
+    fig.update_layout(title_text=escaped(fig.layout.title.text))
+    fig.for_each_xaxis(lambda axis: axis.update(title_text=escaped(axis.title.text)))
+    fig.for_each_yaxis(lambda axis: axis.update(title_text=escaped(axis.title.text)))
+    fig.for_each_annotation(lambda note: note.update(text=escaped(note.text)))
+    fig.for_each_trace(lambda trace: trace.update(name=escaped(trace.name)))
+    fig.for_each_trace(lambda trace: trace.update(text=escaped(trace.text)), selector=lambda trace: isinstance(getattr(trace, "text", None), (str, tuple, list)))
+    return fig
+
+
 def table_html(header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
@@ -146,6 +175,6 @@ def render_page(title: str, subtitle: str, summary: list[str], sections: list[Se
     for section in sections:
         parts.append(f"<h2>{html.escape(section.heading)}</h2>{section.body_html}")
         for fig in section.figures:
-            parts.append("<div class='chart'>" + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}) + "</div>")
+            parts.append("<div class='chart'>" + literal_text(fig).to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}) + "</div>")
     parts.append(f"<footer>{footer} &middot; ccsim {html.escape(__version__)}</footer></body></html>")
     return "".join(parts)

@@ -27,7 +27,7 @@ def _summary(res: StaffResult) -> list[str]:
     for k in ("erlang_c", "erlang_a"):
         met = res.intervals_meeting(k)
         n = len(res.labels)
-        miss = ", ".join(f"{t} {m}/{n}" for t, m in met.items())
+        miss = ", ".join(f"{html.escape(t)} {m}/{n}" for t, m in met.items())
         lines.append(f"{PLAN_LABELS[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets when simulated: {miss}.")
     if "shifts" in res.plans:
         lost = sum(len(sp.uncovered_intervals) for sp in res.shift_plans.values())

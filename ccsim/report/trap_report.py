@@ -84,7 +84,7 @@ def build_trap_report(res: TrapResult) -> str:
         )
     cost = res.cheapest()
     if cost:
-        cur = sc.costs.currency if sc.costs else ""
+        cur = html.escape(sc.costs.currency) if sc.costs else ""
         best = cost["cheapest_meeting_targets"]
         text = f"<p>Lowest expected cost: {cost['lowest_cost']['cost']['mean']:,.0f} {cur} at {cost['lowest_cost']['agents']} agents. "
         text += f"Cheapest plan meeting the day's targets: {best['cost']['mean']:,.0f} {cur} at {best['agents']} agents ({best['scale']:.0%}).</p>" if best else "No sweep point meets the day's targets.</p>"
