@@ -45,6 +45,8 @@ ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundl
 WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: 1 for tiny runs, else every core).")
 # No square brackets in help texts: the terminal help reads them as markup and drops them.
 JsonOpt = typer.Option(False, "--json", help="Print only the JSON to stdout.")
+StateOpt = typer.Option(None, "--state", help="Start from this state of the center (YAML or JSON: at, waiting, in_service, agents_now, ...; docs/intraday.md) and simulate the rest of the day.")
+ReforecastOpt = typer.Option(True, "--reforecast/--no-reforecast", help="With --state: scale the rest of the day's forecast by how the day has run so far (the state's actuals).")
 SchedulerOpt = typer.Option(
     None, "--scheduler", envvar="CCSIM_DASK_SCHEDULER", help="Run on a Dask cluster at this address, e.g. tcp://host:8786 (needs the dask extra, docs/scale.md)."
 )
@@ -197,6 +199,73 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to ch
         out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
+def load_state(path: Path, scenario: Scenario):
+    """A state file checked against its scenario, or one line per problem and exit 2."""
+    from ccsim.intraday import load_state as read_state
+    from ccsim.state import state_problems
+
+    try:
+        state = read_state(path)
+    except ScenarioError as exc:
+        fail(exc.problems)
+    problems = state_problems(scenario, state)
+    if problems:
+        fail([f"{path}: {line}" for line in problems])
+    return state
+
+
+def intraday_plans(plans: list, state_path: Path, reforecast: bool):
+    """Each plan's rest of the day from one state (compare --state)."""
+    from ccsim.intraday import plans_from_state
+
+    state = load_state(state_path, plans[0].scenario)
+    try:
+        return plans_from_state(plans, state, reforecast)
+    except ScenarioError as exc:
+        fail(exc.problems)
+
+
+def print_reforecast(ref) -> None:
+    raw = f" (actual/forecast {ref.raw_ratio:.3f} over {ref.intervals_observed} intervals)" if ref.raw_ratio is not None else ""
+    err.print(f"reforecast: the rest of the day's forecast x {ref.factor:.3f}{raw}; {ref.method}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("now")
+def now_command(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file: the day's forecast and plan."),
+    state: Path = typer.Option(..., "--state", help="The center's state now (YAML or JSON: at, waiting, in_service, agents_now, callbacks_pending, actuals; docs/intraday.md)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv and report.html here."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=1, max=100_000, help="Override the scenario's replications."),
+    reforecast: bool = ReforecastOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+) -> None:
+    """Simulate the rest of the day from the state the center is in now, with the forecast reforecast."""
+    from ccsim.intraday import now
+
+    sc = load(scenario)
+    live = load_state(state, sc)
+    check_targets({out_dir: {}})
+    with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress, interruptible(
+        "interrupted before any replication finished; nothing written"
+    ):
+        try:
+            res = now(sc, live, replications=replications, workers=workers, reforecast_on=reforecast, progress=progress, scheduler=scheduler)
+        except ScenarioError as exc:
+            fail(exc.problems)
+    if as_json:
+        print_json(res.to_dict())
+    else:
+        print_reforecast(res.reforecast)
+        print_run_summary(res.result)
+    written = save({out_dir: {**run_files(res.result), "summary.json": JsonContent(res.to_dict())}} if out_dir is not None else {})
+    if not as_json:
+        print_wrote(written)
+    if res.result.partial:
+        raise typer.Exit(130)
+
+
 def print_comparison(cmp) -> None:
     """Plans side by side (mean ± 95% CI), the paired differences to the baseline, the summary."""
     from ccsim.compare_text import summary_lines
@@ -217,6 +286,8 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print only the comparison JSON to stdout."),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
+    state: Optional[Path] = StateOpt,
+    reforecast: bool = ReforecastOpt,
 ) -> None:
     """Compare staffing plans on the same simulated days: paired differences (B - A) with 95% CIs."""
     from ccsim.compare import ComparisonError, Plan, plans_from_scenario
@@ -241,6 +312,10 @@ def compare(
         fail(problems)
     if len(plans) < 2:
         fail([f"{scenarios[0]}: nothing to compare; give two or more scenario files, or add a variants: section (docs/compare.md)"])
+    if state is not None:  # every plan from the same state, over the rest of the day
+        plans, ref = intraday_plans(plans, state, reforecast)
+        if not as_json:
+            print_reforecast(ref)
     with progress_bar(not as_json and sys.stderr.isatty(), f"{len(plans)} plans") as progress, interruptible(
         "interrupted before every plan finished a replication; nothing written"
     ):

@@ -34,6 +34,27 @@ class DistributionBase(BaseModel):
     def survival(self, t: np.ndarray | float) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def remaining(self, rng: np.random.Generator, elapsed: np.ndarray) -> np.ndarray:
+        """Draws of ``X - e`` given ``X > e``, one per entry of ``elapsed``: what is left of a
+        patience or a handle time already running for ``e`` seconds (a contact that has waited,
+        a service under way when a simulation starts from a live state).
+
+        Inverse survival, for every family: ``X = S^-1(u S(e))`` with ``u`` uniform, found by
+        bisection on ``survival`` (which every family has, steps included). Where ``S(e)`` is 0
+        (a deterministic patience of 60 s for a contact that has waited 70) nothing is left: 0.
+        Where the distribution never ends for a share of people (a survival curve's never-abandon
+        share) the draw can be infinite.
+        """
+        elapsed = np.asarray(elapsed, float)
+        target = rng.random(elapsed.shape) * self.survival(elapsed)
+        never = target < self.survival(np.full(elapsed.shape, MAX_SECONDS * 100.0))
+        low, high = elapsed.copy(), np.full(elapsed.shape, MAX_SECONDS * 100.0)
+        for _ in range(80):  # the bracket halves each time: 80 halvings reach below a microsecond
+            mid = (low + high) / 2
+            beyond = self.survival(mid) > target
+            low, high = np.where(beyond, mid, low), np.where(beyond, high, mid)
+        return np.where(never, np.inf, high - elapsed)
+
 
 #: The largest coefficient of variation a scenario accepts; calibration clamps its fits to it, so
 #: the file it writes validates.
@@ -101,6 +122,10 @@ class Exponential(DistributionBase):
 
     def survival(self, t):
         return np.exp(-np.asarray(t, float) / self.mean)
+
+    def remaining(self, rng, elapsed):
+        """Memoryless: what is left is a fresh draw, whatever has elapsed."""
+        return self.sample(rng, np.size(elapsed))
 
 
 class Deterministic(DistributionBase):

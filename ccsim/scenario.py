@@ -31,6 +31,7 @@ from .config import (
 from .distributions import MAX_SECONDS, Distribution, Positive, Seconds, expand_preset
 from .input_files import AHT_COLUMN, Grid, StaffingFile, TableKeys, Wanted, interval_values, load_yaml
 from .shifts import ShiftRules, rules_problems, shift_staffing
+from .state import LiveState, state_problems
 from .scenario_behaviours import (
     Announcement,
     Callback,
@@ -340,6 +341,9 @@ class Scenario(Strict):
     costs: Costs | None = Field(None, description="agent-hour and abandonment costs; omitted = reports show no cost")
     targets: Targets | None = Field(None, description="ASA, abandon-rate and occupancy limits for ccsim staff / trap; omitted = service level only")
     shifts: ShiftRules | None = Field(None, description="RULES for ccsim staff's shift optimiser (kinds, starts, breaks, opening hours); a roster goes under agent_pools -> POOL -> shifts")
+    start_state: LiveState | None = Field(
+        None, description="the state the center is in at a moment of the day, to simulate from it (ccsim now --state fills it); omitted = an empty center at the start"
+    )
     variants: dict[str, "Scenario"] = Field(
         default_factory=dict,
         repr=False,
@@ -390,6 +394,8 @@ def cross_field_problems(sc: Scenario) -> list[str]:
         if cname not in served:
             problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
     problems += behaviour_problems(sc)
+    if sc.start_state is not None:
+        problems += [f"start_state -> {line}" for line in state_problems(sc, sc.start_state)]
     problems += workload_problems(sc)
     if sc.targets is not None:
         for cname in sc.targets.contact_types:

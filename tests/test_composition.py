@@ -89,6 +89,15 @@ BEHAVIOURS = {
     "aht_profile": _phone(aht_by_interval=[200, 240, 260, 300, 280, 220]),
     "wait_weight": _phone(wait_weight=2.0),
     "resolution": _phone(resolution={"probability": 0.7, "recontact_probability": 0.8, "delay": EXP, "via": {"phone": 1, "chat": 1}}),
+    "live_start": lambda d: d.update(
+        start_state={
+            "at": "08:40",
+            "waiting": {"phone": [10, 40, 95], "chat": [5], "email": {"count": 20, "oldest_hours": 2}},
+            "in_service": {"front": {"phone": [30, 100, 400]}},
+            "agents_now": {"front": 8},
+            "actuals": {"phone": [60]},
+        }
+    ),
     "shifts": lambda d: d["agent_pools"]["front"].update(
         agents=None, shifts=[{"start": "08:00", "end": "10:00", "count": 6}, {"start": "09:00", "end": "11:00", "count": 5}]
     ),

@@ -35,6 +35,7 @@ PURPOSES = {
     "hop": 15,
     "silent": 16,
     "resolution": 17,
+    "state": 18,
 }
 
 BATCH = 4096

@@ -11,6 +11,7 @@ from .callback import QueueDoor
 from .channels import ChatSeats
 from .frontdoor import SelfService
 from .journeys import Journeys
+from .live_start import LiveStart
 from .overflow import Overflow
 from .proficiency import AhtProfile, Proficiency
 from .redial import Redial
@@ -34,6 +35,7 @@ REGISTRY: tuple[type[Behaviour], ...] = (
     Transfer,
     SelfService,
     SilentChats,
+    LiveStart,
 )
 
 #: Per contact type counters behaviours write: every run carries them (zeros when a behaviour is off).

@@ -53,6 +53,16 @@ class QueueDoor(TypeBehaviour):
             self.callback_queue = engine.add_queue()
             assert self.callback_queue == callback_queues(engine.scenario)[type_index], "callback queues are added in type order"
 
+    def callback_due(self, contact) -> None:
+        """A kept callback becomes due: a free agent calls now, or it waits in the callback queue."""
+        engine = self.engine
+        best = longest_idle_pool(engine.pools_for[self.type_index])
+        if best is not None:
+            engine.answer(best.free.popleft(), contact)
+            return
+        engine.queue_level(self.callback_queue, engine.env.now, +1)
+        engine.queues[self.callback_queue].append(contact)
+
     def _expected_wait(self):
         engine, type_index = self.engine, self.type_index
         pools, waiting = engine.pools_for[type_index], engine.waiting
@@ -85,8 +95,7 @@ class QueueDoor(TypeBehaviour):
             offer_s, accept_probability, keep_rate = callback.offer_when_wait_exceeds, callback.accept_probability, callback.keep_rate
             offered, accepted, broken = counters["callbacks_offered"], counters["callbacks_accepted"], counters["callbacks_broken"]
             promised, promised_delay = callback.when == "promised", callback.promised_delay
-            pools, queue_index = engine.pools_for[type_index], self.callback_queue
-            queue = engine.queues[queue_index]
+            due = self.callback_due
             broken_cfg = callback.broken
             if broken_cfg is not None:
                 recontacts = self.uniforms("callback", f"{name}/recontact")
@@ -102,15 +111,6 @@ class QueueDoor(TypeBehaviour):
                     engine.present(journeys.attempt(type_index, old.handle, patience, customer), redials)
 
                 recontact_handlers = (recontact,)
-
-            def due(contact) -> None:
-                """A kept callback becomes due: a free agent calls now, or it waits in the callback queue."""
-                best = longest_idle_pool(pools)
-                if best is not None:
-                    engine.answer(best.free.popleft(), contact)
-                    return
-                engine.queue_level(queue_index, env.now, +1)
-                queue.append(contact)
 
             def on_promised(wake) -> None:
                 due(wake.subject)

@@ -1,0 +1,165 @@
+"""Intraday: from the state the center is in now, the rest of the day, reforecast.
+
+``rest_of_day`` turns a scenario and a ``LiveState`` into the scenario of the rest of the day: its
+horizon starts at the interval holding the state's ``at`` (so the plan's intervals keep their
+clock times), with no warm-up, the state as ``start_state`` (the model starts from it: see
+ccsim/model/behaviours/live_start.py) and, by default, the forecast reforecast by how the day has
+run so far. ``now`` simulates it. Plans compared from the same state (``compare_from_state``) share
+the state and the random numbers of the rest of the day.
+
+The reforecast scales the rest of the day's forecast by a credibility-weighted ratio of actual to
+forecast volume: ``factor = 1 + k / (k + 4) x (actual / forecast - 1)``, where ``k`` is the number of
+intervals observed. After one interval a morning 20% over forecast moves the afternoon by 4%; after
+eight intervals, by 13%: early intervals are noisy (a Poisson count of 100 varies by 10% on its
+own), and the weight grows as evidence comes in. Only the contact types with actuals are scaled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .clock import format_clock
+from .compare import Comparison, Plan, compare
+from .config import ScenarioError
+from .input_files import load_yaml
+from .results import SimulationResult
+from .runner import simulate
+from .scenario import Scenario, scenario_from_dict
+from .state import LiveState, state_problems
+
+#: Intervals of evidence at which the reforecast moves halfway to the observed ratio.
+CREDIBILITY_INTERVALS = 4
+
+
+@dataclass(frozen=True)
+class Reforecast:
+    """How the rest of the day's forecast was scaled, and from what."""
+
+    factor: float
+    raw_ratio: float | None
+    intervals_observed: int
+    method: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_state(path: str | Path) -> LiveState:
+    """Read a state file (YAML or JSON) without checking it against a scenario yet."""
+    from pydantic import ValidationError
+
+    from .config import format_validation_error
+
+    raw = load_yaml(Path(path), "state")
+    try:
+        return LiveState.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError([f"{path}: {line}" for line in format_validation_error(err, raw)], str(path)) from None
+
+
+def reforecast(scenario: Scenario, state: LiveState, enabled: bool = True) -> Reforecast:
+    """The factor by which the rest of the day's forecast is scaled (1 when off or nothing observed)."""
+    observed = max((len(v) for v in state.actuals.values()), default=0)
+    if not enabled or observed == 0:
+        method = "kept as forecast (--no-reforecast)" if not enabled else "kept as forecast (no actuals in the state)"
+        return Reforecast(1.0, None, observed, method)
+    horizon = scenario.horizon
+    forecast = sum(
+        rate * horizon.interval_s
+        for name, values in state.actuals.items()
+        for rate in scenario.contact_types[name].arrivals.rates_per_s(horizon)[: len(values)]
+    )
+    actual = sum(sum(values) for values in state.actuals.values())
+    raw = actual / forecast if forecast > 0 else 1.0
+    weight = observed / (observed + CREDIBILITY_INTERVALS)
+    return Reforecast(
+        1 + weight * (raw - 1),
+        raw,
+        observed,
+        f"credibility-weighted actual/forecast: 1 + k/(k+{CREDIBILITY_INTERVALS}) x (ratio - 1), k intervals observed",
+    )
+
+
+def rest_of_day(scenario: Scenario, state: LiveState, factor: float = 1.0, scaled: set[str] | None = None) -> Scenario:
+    """The scenario of the rest of the day from ``state``: horizon from the interval holding ``at``,
+    no warm-up, the state to start from, and the forecast of the types in ``scaled`` (default: those
+    with actuals) times ``factor``."""
+    problems = state_problems(scenario, state)
+    if problems:
+        raise ScenarioError(problems)
+    horizon = scenario.horizon
+    first = int(state.minute(horizon.start_minute) // horizon.interval_minutes)
+    scaled = set(state.actuals) if scaled is None else scaled
+    # skills are written out below: pydantic's serializer cannot tell their list and map forms apart
+    raw: dict[str, Any] = scenario.model_dump(mode="json", exclude_none=True, exclude={"variants"}, warnings=False)
+    raw["name"] = f"{scenario.name}, from {state.at}"
+    raw["warmup_minutes"] = 0
+    raw["horizon"] = {
+        "start": format_clock(horizon.start_minute + first * horizon.interval_minutes, with_day=False),
+        "hours": (horizon.total_minutes - first * horizon.interval_minutes) / 60,
+        "interval_minutes": horizon.interval_minutes,
+    }
+    for name, ct in scenario.contact_types.items():
+        section = raw["contact_types"][name]
+        scale = factor if name in scaled else 1.0
+        if ct.arrivals.at_seconds is not None:
+            shift = first * horizon.interval_s
+            section["arrivals"] = {"at_seconds": [t - shift for t in ct.arrivals.at_seconds if t >= shift]}
+        else:
+            section["arrivals"] = {"volumes": [r * horizon.interval_s * scale for r in ct.arrivals.rates_per_s(horizon)[first:]]}
+        if ct.aht_by_interval is not None:
+            section["aht_by_interval"] = ct.aht_by_interval[first:]
+    for name, pool in scenario.agent_pools.items():
+        section = raw["agent_pools"][name]
+        section["skills"] = {skill: detail.model_dump() for skill, detail in pool.skill_details.items()}
+        if isinstance(pool.agents, list):
+            section["agents"] = pool.agents[first:]
+        if pool.shrinkage is not None and isinstance(pool.shrinkage.mean, list):
+            section["shrinkage"]["mean"] = pool.shrinkage.mean[first:]
+    raw["start_state"] = state.model_dump(mode="json", exclude={"actuals"})  # actuals served the reforecast
+    return scenario_from_dict(raw, source=f"{scenario.name} from {state.at}")
+
+
+@dataclass
+class NowResult:
+    """The rest of the day from a state: the simulation of it, and how the forecast was scaled."""
+
+    at: str
+    reforecast: Reforecast
+    result: SimulationResult
+
+    def to_dict(self) -> dict:
+        data = self.result.to_dict()
+        head = {key: data.pop(key) for key in ("ccsim_version", "scenario")}
+        return {**head, "at": self.at, **{k: data.pop(k) for k in ("seed", "replications")}, "reforecast": self.reforecast.to_dict(), **data}
+
+
+def now(
+    scenario: Scenario,
+    state: LiveState,
+    replications: int | None = None,
+    workers: int | None = None,
+    *,
+    reforecast_on: bool = True,
+    progress=None,
+    scheduler: str | None = None,
+) -> NowResult:
+    """Simulate the rest of the day from ``state``."""
+    ref = reforecast(scenario, state, reforecast_on)
+    rest = rest_of_day(scenario, state, ref.factor)
+    result = simulate(rest, replications=replications, workers=workers, progress=progress, scheduler=scheduler)
+    return NowResult(state.at, ref, result)
+
+
+def plans_from_state(plans: list[Plan], state: LiveState, reforecast_on: bool = True) -> tuple[list[Plan], Reforecast]:
+    """Each plan's rest of the day from the same state, reforecast by the base plan's factor."""
+    ref = reforecast(plans[0].scenario, state, reforecast_on)
+    return [Plan(p.label, rest_of_day(p.scenario, state, ref.factor), p.source) for p in plans], ref
+
+
+def compare_from_state(plans: list[Plan], state: LiveState, reforecast_on: bool = True, **options) -> tuple[Comparison, Reforecast]:
+    """Plans compared over the rest of the day from the same state, on common random numbers."""
+    rest, ref = plans_from_state(plans, state, reforecast_on)
+    return compare(rest, **options), ref
