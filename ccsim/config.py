@@ -7,9 +7,10 @@ can use these without importing another (the config modules form no circle).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 
@@ -58,8 +59,16 @@ def _valid_clock(value: str) -> str:
     return value
 
 
+def _quoted_clock(value: Any) -> Any:
+    """YAML 1.1 reads an unquoted 8:00 as 480 (base 60): say how to write it, instead of 'a valid string'."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1440:
+        hours, minutes = divmod(value, 60)
+        raise ValueError(f'write times in quotes: "{hours:02d}:{minutes:02d}" (unquoted, YAML reads {hours}:{minutes:02d} as the number {value})')
+    return value
+
+
 #: A clock time of day, HH:MM ('24:00' allowed as an end), kept as written; ``parse_clock`` reads it.
-ClockTime = Annotated[str, AfterValidator(_valid_clock)]
+ClockTime = Annotated[str, BeforeValidator(_quoted_clock), AfterValidator(_valid_clock)]
 
 
 # --- readable validation errors ------------------------------------------------------------
@@ -69,11 +78,18 @@ def _number(x: float) -> str:
     return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 
 
+def _at_most(e: dict, op: str, limit: float) -> str:
+    """'must be <= 1', and where a share is wanted and a percentage was written, what was meant."""
+    value = e.get("input")
+    meant = f" (a share: did you mean {value / 100:g}?)" if limit == 1 and isinstance(value, (int, float)) and 1 < value <= 100 else ""
+    return f"must be {op} {_number(limit)}{meant}"
+
+
 _MESSAGES = {
     "greater_than": lambda e: f"must be > {_number(e['ctx']['gt'])}",
     "greater_than_equal": lambda e: f"must be >= {_number(e['ctx']['ge'])}",
-    "less_than": lambda e: f"must be < {_number(e['ctx']['lt'])}",
-    "less_than_equal": lambda e: f"must be <= {_number(e['ctx']['le'])}",
+    "less_than": lambda e: _at_most(e, "<", e["ctx"]["lt"]),
+    "less_than_equal": lambda e: _at_most(e, "<=", e["ctx"]["le"]),
     "finite_number": lambda e: "must be a finite number",
     "int_parsing_size": lambda e: "is far too large",
     "extra_forbidden": lambda e: "unknown key (a typo?)",
@@ -105,18 +121,59 @@ def _readable_loc(loc: tuple, raw: Any) -> list[str]:
 
 
 def _is_tag(part, node: dict) -> bool:
-    return part == node.get("dist") or (isinstance(part, str) and ("[" in part or part in {"int", "float", "str", "dict", "list", "tuple"}))
+    return part == node.get("dist") or _is_type_tag(part)
+
+
+def _is_type_tag(part) -> bool:
+    """A union member's type in a location ('int', 'list[int]', 'constrained-int', 'StaffingFile'):
+    keys people write are lower case, and the ones they wrote are found in the raw input first."""
+    return isinstance(part, str) and ("[" in part or part.startswith("constrained-") or part[:1].isupper() or part in {"int", "float", "str", "dict", "list", "tuple"})
+
+
+#: Errors saying only that a value is not of one member's type: noise when another member of the
+#: union says what is wrong (``agents: 10**8`` is too many, not "not a list").
+_WRONG_TYPE = {"int_type", "float_type", "string_type", "bool_type", "list_type", "tuple_type", "dict_type", "model_type", "model_attributes_type"}
+#: A duration written with a unit: 5min, 30 s, 2h.
+_WITH_UNIT = re.compile(r"\s*(\d+(?:[.,]\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*", re.IGNORECASE)
+
+
+def _in_seconds(e: dict) -> str | None:
+    """For a number written with a unit where seconds are wanted, the number to write."""
+    written = _WITH_UNIT.fullmatch(str(e.get("input")))
+    field = str(e["loc"][-1]) if e["loc"] else ""
+    if written is None or field.endswith(("minutes", "hours")):
+        return None
+    seconds = float(written[1].replace(",", ".")) * {"s": 1, "m": 60, "h": 3600}[written[2][0].lower()]
+    what = "handle times are" if "handle_time" in e["loc"] else "times are"
+    return f"{what} in seconds: write {seconds:g}"
+
+
+def _is_noise(e: dict, errors: list[dict]) -> bool:
+    """A wrong-type error of one union member where another member says what is wrong, at the same place or deeper."""
+    if e["type"] not in _WRONG_TYPE:
+        return False
+    place = tuple(p for p in e["loc"] if not _is_type_tag(p))
+    for other in errors:
+        where = tuple(p for p in other["loc"] if not _is_type_tag(p))
+        if other is not e and where[: len(place)] == place and (len(where) > len(place) or other["type"] not in _WRONG_TYPE):
+            return True
+    return False
 
 
 def format_validation_error(err: ValidationError, raw: Any) -> list[str]:
     """One line per problem: ``a -> b -> c: message``; duplicate lines from union branches merged."""
     lines: list[str] = []
-    for e in err.errors():
+    errors = err.errors()
+    for e in errors:
+        if _is_noise(e, errors):
+            continue
         if e["type"] == "union_tag_invalid":
             msg = f"unknown dist '{e['ctx']['tag']}' (known: {e['ctx']['expected_tags']})"
         elif e["type"] == "value_error" and isinstance(e.get("ctx", {}).get("error"), ScenarioError):
             lines.extend(e["ctx"]["error"].problems)
             continue
+        elif e["type"] in ("float_parsing", "int_parsing") and (seconds := _in_seconds(e)):
+            msg = seconds
         else:
             fmt = _MESSAGES.get(e["type"])
             msg = fmt(e) if fmt else e["msg"].removeprefix("Value error, ")

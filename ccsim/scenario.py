@@ -588,6 +588,10 @@ def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
         if "variants" in override:
             problems.append(f"{where} -> variants: variants cannot be nested")
             continue
+        unknown = _unknown_entries(base_raw, override)
+        if unknown:
+            problems.extend(f"{where} -> {line}" for line in unknown)
+            continue
         merged = deep_merge(base_raw, override)
         if "name" not in override and isinstance(base_raw.get("name"), str):
             merged["name"] = f"{base_raw['name']} ({name})"
@@ -600,6 +604,24 @@ def _with_variants(raw: dict, base_dir: Path, source: str | None) -> Scenario:
     scenario = base.model_copy(update={"variants": variants})
     scenario._notes = base.notes + [f"variants -> {name} -> {note}" for name, v in variants.items() for note in v.notes if note not in base.notes]
     return scenario
+
+
+#: Per section of a scenario, what its entries are called and the keys a new one needs.
+_ENTRIES = {"agent_pools": ("pool", ("skills",)), "contact_types": ("contact type", ("arrivals", "handle_time"))}
+
+
+def _unknown_entries(base: dict, override: dict) -> list[str]:
+    """The pools and contact types a variant changes that its base lacks, given without what a new
+    one needs: a typo ('tem' for 'team'), to be named as such rather than as a missing key."""
+    problems = []
+    for section, (noun, needs) in _ENTRIES.items():
+        known, changed = base.get(section), override.get(section)
+        if not isinstance(known, dict) or not isinstance(changed, dict):
+            continue
+        for name, entry in changed.items():
+            if name not in known and not (isinstance(entry, dict) and all(key in entry for key in needs)):
+                problems.append(f"{section} -> {name}: unknown {noun} '{name}' (known: {', '.join(map(str, known))})")
+    return problems
 
 
 def load_scenario(path: str | Path) -> Scenario:
