@@ -225,6 +225,41 @@ def intraday_plans(plans: list, state_path: Path, reforecast: bool):
         fail(exc.problems)
 
 
+def intraday_scenario(sc: Scenario, state_path: Path, reforecast: bool):
+    """The rest of the day from a state (staff --state), and its reforecast."""
+    from ccsim.intraday import from_state
+
+    state = load_state(state_path, sc)
+    try:
+        return from_state(sc, state, reforecast)
+    except ScenarioError as exc:
+        fail(exc.problems)
+
+
+def comparison_data(cmp, ref) -> dict:
+    """compare's JSON; from a state (--state), also the reforecast and the actions ranked."""
+    from ccsim.intraday import action_ranking
+
+    data = cmp.to_dict()
+    if ref is not None:
+        data["reforecast"] = ref.to_dict()
+        data["actions"] = action_ranking(cmp)
+    return data
+
+
+def print_actions(cmp) -> None:
+    """Which action recovers the most service per agent-hour (compare --state)."""
+    from ccsim.intraday import action_ranking
+
+    for row in action_ranking(cmp):
+        rate = "at no extra agent-hour" if row["points_per_agent_hour"] is None else f"{row['points_per_agent_hour']:+.2f} points per extra agent-hour"
+        out.print(
+            f"- action {row['plan']}: {row['contact_type']} service level {row['service_level_points']:+.1f} points "
+            f"({rate}{'' if row['significant'] else ', not significant'})",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+
+
 def print_reforecast(ref) -> None:
     raw = f" (actual/forecast {ref.raw_ratio:.3f} over {ref.intervals_observed} intervals)" if ref.raw_ratio is not None else ""
     err.print(f"reforecast: the rest of the day's forecast x {ref.factor:.3f}{raw}; {ref.method}", markup=False, highlight=False, soft_wrap=True)
@@ -312,6 +347,7 @@ def compare(
         fail(problems)
     if len(plans) < 2:
         fail([f"{scenarios[0]}: nothing to compare; give two or more scenario files, or add a variants: section (docs/compare.md)"])
+    ref = None
     if state is not None:  # every plan from the same state, over the rest of the day
         plans, ref = intraday_plans(plans, state, reforecast)
         if not as_json:
@@ -324,13 +360,15 @@ def compare(
         except ComparisonError as exc:
             fail(exc.problems)
     if as_json:
-        print_json(cmp.to_dict())
+        print_json(comparison_data(cmp, ref))
     else:
         print_comparison(cmp)
+        if ref is not None:
+            print_actions(cmp)
     if out_dir is not None:
         from ccsim.report.compare_report import build_compare_report
 
-        files = {"report.html": build_compare_report(cmp), "comparison.json": JsonContent(cmp.to_dict()), "differences.csv": cmp.differences_csv()}
+        files = {"report.html": build_compare_report(cmp), "comparison.json": JsonContent(comparison_data(cmp, ref)), "differences.csv": cmp.differences_csv()}
         if images is not None:
             files["charts"] = chart_images(cmp, images)
         written = save({out_dir: files})
@@ -440,11 +478,17 @@ def staff(
     as_json: bool = JsonOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
+    state: Optional[Path] = StateOpt,
+    reforecast: bool = ReforecastOpt,
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
     from ccsim.staffing import staff as staff_plan
 
     sc = load_with_targets(scenario, target, out_dir)
+    if state is not None:  # re-plan the rest of the day from the state the center is in
+        sc, ref = intraday_scenario(sc, state, reforecast)
+        if not as_json:
+            print_reforecast(ref)
     rules = None
     if shifts_file is not None:
         from ccsim.shifts import load_shift_rules, rules_problems

@@ -122,6 +122,12 @@ def rest_of_day(scenario: Scenario, state: LiveState, factor: float = 1.0, scale
     return scenario_from_dict(raw, source=f"{scenario.name} from {state.at}")
 
 
+def from_state(scenario: Scenario, state: LiveState, reforecast_on: bool = True) -> tuple[Scenario, Reforecast]:
+    """The rest of the day from ``state``, reforecast (or not), and how it was reforecast."""
+    ref = reforecast(scenario, state, reforecast_on)
+    return rest_of_day(scenario, state, ref.factor), ref
+
+
 @dataclass
 class NowResult:
     """The rest of the day from a state: the simulation of it, and how the forecast was scaled."""
@@ -147,10 +153,36 @@ def now(
     scheduler: str | None = None,
 ) -> NowResult:
     """Simulate the rest of the day from ``state``."""
-    ref = reforecast(scenario, state, reforecast_on)
-    rest = rest_of_day(scenario, state, ref.factor)
+    rest, ref = from_state(scenario, state, reforecast_on)
     result = simulate(rest, replications=replications, workers=workers, progress=progress, scheduler=scheduler)
     return NowResult(state.at, ref, result)
+
+
+def action_ranking(cmp: Comparison) -> list[dict]:
+    """Which action recovers the most service per agent-hour: for each plan against the baseline
+    and each contact type, the change in day service level (points) per extra agent-hour, best
+    first. An action that costs no extra hours and helps is ranked first ("free")."""
+    rows = []
+    for i, plan in enumerate(cmp.plans):
+        if i == cmp.baseline:
+            continue
+        hours = cmp.difference(i, "agent_hours").day.mean or 0.0
+        for name in plan.scenario.type_names:
+            diff = cmp.difference(i, "service_level", contact_type=name)
+            points = 100 * (diff.day.mean or 0.0)
+            rows.append(
+                {
+                    "plan": plan.label,
+                    "contact_type": name,
+                    "service_level_points": points,
+                    "extra_agent_hours": hours,
+                    "points_per_agent_hour": points / hours if hours > 1e-9 else None,
+                    "significant": diff.significant,
+                }
+            )
+    free = [r for r in rows if r["points_per_agent_hour"] is None and r["service_level_points"] > 0]
+    paid = sorted((r for r in rows if r["points_per_agent_hour"] is not None), key=lambda r: -r["points_per_agent_hour"])
+    return free + paid + [r for r in rows if r not in free and r not in paid]
 
 
 def plans_from_state(plans: list[Plan], state: LiveState, reforecast_on: bool = True) -> tuple[list[Plan], Reforecast]:
