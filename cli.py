@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import ccsim
-from ccsim.outputs import Files, JsonContent, OutputError, check_outputs, write_outputs
+from ccsim.outputs import CsvContent, Files, JsonContent, OutputError, check_outputs, write_outputs
 from ccsim.report import terminal
 from ccsim.results import SimulationResult
 from ccsim.runner import RunnerError
@@ -136,7 +136,7 @@ def run_files(result: SimulationResult) -> Files:
     """What ``run --out`` writes: summary.json, intervals.csv and report.html."""
     from ccsim.report.run_report import build_run_report
 
-    return {"summary.json": JsonContent(result.to_dict()), "intervals.csv": result.interval_csv(), "report.html": build_run_report(result)}
+    return {"summary.json": JsonContent(result.to_dict()), "intervals.csv": CsvContent(result.interval_csv()), "report.html": build_run_report(result)}
 
 
 @app.command()
@@ -368,7 +368,7 @@ def compare(
     if out_dir is not None:
         from ccsim.report.compare_report import build_compare_report
 
-        files = {"report.html": build_compare_report(cmp), "comparison.json": JsonContent(comparison_data(cmp, ref)), "differences.csv": cmp.differences_csv()}
+        files = {"report.html": build_compare_report(cmp), "comparison.json": JsonContent(comparison_data(cmp, ref)), "differences.csv": CsvContent(cmp.differences_csv())}
         if images is not None:
             files["charts"] = chart_images(cmp, images)
         written = save({out_dir: files})
@@ -512,7 +512,7 @@ def staff(
     if out_dir is not None:
         from ccsim.report.staff_report import build_staff_report
 
-        written = save({out_dir: {"staffing.json": JsonContent(data), "staffing.csv": res.csv(), "staff_report.html": build_staff_report(res)}})
+        written = save({out_dir: {"staffing.json": JsonContent(data), "staffing.csv": CsvContent(res.csv()), "staff_report.html": build_staff_report(res)}})
         if not as_json:
             print_wrote(written)
 
@@ -632,7 +632,7 @@ def print_sipp(sc: Scenario, csv_path: Optional[Path], as_json: bool) -> None:
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-        written = save({csv_path: buf.getvalue()})
+        written = save({csv_path: CsvContent(buf.getvalue())})
     if as_json:
         print_json({"scenario": sc.name, "intervals": rows})
         return

@@ -1,7 +1,8 @@
 """Writing a command's output files as one transaction: every file is written, or none is.
 
 Used by every command that writes files (``records``, the reports, the CLI): the one place that
-knows how a file reaches the disk. All outputs of a command (a directory of reports, a
+knows how a file reaches the disk, and what a spreadsheet must not read in a CSV
+(``spreadsheet_cell``). All outputs of a command (a directory of reports, a
 ``--records`` log, a calibrated scenario) are first written into a temporary directory beside each
 target, and moved into place only when every one of them is complete. A full disk, a read-only
 directory or Ctrl-C half-way therefore leaves every target as it was, and the hidden temporary
@@ -15,6 +16,8 @@ written), and refuses any other: a directory of the user's own files is never em
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -85,9 +88,40 @@ class JsonContent:
         fh.write("\n")
 
 
-#: A file's content: text, JSON streamed to the file, or a function that writes the file (or
+#: What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A CSV text cell a spreadsheet shows as text: one beginning like a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return) gets a leading ``'``, unless it is a number (-0.5 stays a
+    number). A contact type named ``=HYPERLINK(...)`` must not run when the CSV is opened."""
+    if not text.startswith(_FORMULA_START):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
+
+
+class CsvContent:
+    """CSV text (as ``csv.writer`` writes it) to be written to a file a spreadsheet will open: every
+    cell passes through ``spreadsheet_cell``. Where the text comes from (``interval_csv()`` and the
+    like) it stays as it is, for Python readers."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def write(self, fh: TextIO) -> None:
+        writer = csv.writer(fh)
+        for row in csv.reader(io.StringIO(self.text, newline="")):
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
+
+
+#: A file's content: text, JSON or CSV streamed to the file, or a function that writes the file (or
 #: a directory of files) at the path it is given.
-Content = Union[str, JsonContent, Callable[[Path], object]]
+Content = Union[str, JsonContent, CsvContent, Callable[[Path], object]]
 #: A directory's content: file names (``charts/x.png`` for a subdirectory) and their contents.
 Files = Mapping[str, Content]
 

@@ -8,7 +8,8 @@ handle_seconds`` for convenience. Replication r is simulated as calendar day r a
 CSV holds ISO 8601 timestamps to the millisecond and empty cells where a value does not apply.
 Parquet (needs pyarrow: ``pip install 'ccsim[parquet]'``) holds typed columns: timestamps to the
 millisecond, nulls where a value does not apply. Both are written in batches, never as one string
-or table of the whole log, and atomically (``ccsim.outputs``).
+or table of the whole log, and atomically (``ccsim.outputs``). In CSV a name that begins like a
+spreadsheet formula gets a leading ``'`` (``ccsim.outputs.spreadsheet_cell``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .outputs import write_atomic
+from .outputs import spreadsheet_cell, write_atomic
 from .results import SimulationResult
 
 #: A Monday; replication r is logged as day r after it.
@@ -79,7 +80,9 @@ def _write_csv(rows: Iterator[tuple], path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         for arrived, kind, answered, ended, rep, pool, wait, handle in rows:
-            writer.writerow((_stamp(arrived), kind, _stamp(answered), _stamp(ended), rep, pool or "", wait, "" if handle is None else handle))
+            writer.writerow(
+                (_stamp(arrived), spreadsheet_cell(kind), _stamp(answered), _stamp(ended), rep, spreadsheet_cell(pool or ""), wait, "" if handle is None else handle)
+            )
 
 
 def _write_parquet(rows: Iterator[tuple], path: Path) -> None:

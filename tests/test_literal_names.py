@@ -8,6 +8,7 @@ script, a spreadsheet formula."""
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 from pathlib import Path
@@ -16,12 +17,13 @@ import pytest
 import yaml
 
 import cli as cli_module
+from ccsim.outputs import CsvContent, spreadsheet_cell, write_outputs
 
 from conftest import reference
 
 SCENARIO_NAME = "day [/] :x: <b>bold</b>"
 TYPES = ["calls [tier 1]", "calls [tier 2]", "<img src=x onerror=alert(1)>", ":x: [bold]b[/]", "=HYPERLINK(\"http://x\")"]
-POOL = "team [/] <i>"
+POOL = "@team [/] <i>"
 CURRENCY = "<s>EUR</s>"
 EMOJI = "\u274c"  # what rich prints for :x:
 
@@ -86,30 +88,35 @@ def test_compare_prints_plan_names_and_currency_as_written(cli, wide, scenario, 
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> dict[str, Path]:
-    """Every HTML report, written by its command for the hostile scenario."""
+def written(tmp_path_factory) -> Path:
+    """Every command's files for the hostile scenario: ROOT/COMMAND/..., ROOT/log.csv, ROOT/sipp.csv."""
     from typer.testing import CliRunner
 
-    root = tmp_path_factory.mktemp("pages")
+    root = tmp_path_factory.mktemp("written")
     path = root / "hostile.yaml"
     path.write_text(yaml.safe_dump(hostile(), allow_unicode=True, sort_keys=False))
     (root / "plan [b] <u>.yaml").write_text(path.read_text())
     commands = {
-        "run": (["run", path, "--records", root / "log.csv"], "report.html"),
-        "compare": (["compare", path, root / "plan [b] <u>.yaml", "-r", "2"], "report.html"),
-        "staff": (["staff", path, "-r", "2"], "staff_report.html"),
-        "trap": (["trap", path, "-r", "2", "--points", "3", "--no-causes"], "trap_report.html"),
-        "calibrate": (["calibrate", root / "log.csv", "--report"], "report.html"),  # reads run's log
+        "run": ["run", path, "--records", root / "log.csv", "--out"],
+        "compare": ["compare", path, root / "plan [b] <u>.yaml", "-r", "2", "--out"],
+        "staff": ["staff", path, "-r", "2", "--out"],
+        "trap": ["trap", path, "-r", "2", "--points", "3", "--no-causes", "--out"],
+        "calibrate": ["calibrate", root / "log.csv", "--report"],  # reads run's log
     }
     runner = CliRunner()
-    found = {}
-    for command, (args, page) in commands.items():
-        out = root / command
-        flag = [] if command == "calibrate" else ["--out"]
-        res = runner.invoke(cli_module.app, [str(a) for a in [*args, *flag, out]])
+    for command, args in commands.items():
+        res = runner.invoke(cli_module.app, [str(a) for a in [*args, root / command]])
         assert res.exit_code == 0, f"{command}: {res.output}"
-        found[command] = out / page
-    return found
+    res = runner.invoke(cli_module.app, ["erlang", str(path), "--csv", str(root / "sipp.csv")])
+    assert res.exit_code == 0, res.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def pages(written) -> dict[str, Path]:
+    """Every HTML report, by command."""
+    names = {"run": "report.html", "compare": "report.html", "staff": "staff_report.html", "trap": "trap_report.html", "calibrate": "report.html"}
+    return {command: written / command / page for command, page in names.items()}
 
 
 HTML_NAMES = [n for n in (SCENARIO_NAME, *TYPES, POOL, CURRENCY, "plan [b] <u>") if "<" in n]
@@ -167,3 +174,39 @@ def test_a_browser_shows_the_names_as_text_and_runs_none_of_them(pages):
         drawn = " ".join(re.findall(r"<text[^>]*>(.*?)</text>", check.dom, re.S))
         assert "font-weight:bold" not in drawn, f"{command}: plotly drew <b> of a name as bold"
         assert any(html.escape(name, quote=False) in drawn for name in HTML_NAMES), f"{command}: no name drawn as text in a chart"
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cell,written",
+    [
+        ("=1+1", "'=1+1"), ("+x", "'+x"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\r=x", "'\r=x"),
+        ("-0.5", "-0.5"), ("-1e-05", "-1e-05"), ("+3", "+3"), ("12", "12"), ("a=1", "a=1"), ("", ""), ("'=x", "'=x"),
+    ],
+)
+def test_a_csv_cell_that_starts_like_a_formula_is_text_unless_it_is_a_number(cell, written):
+    assert spreadsheet_cell(cell) == written
+
+
+def test_csv_content_changes_only_the_cells_a_spreadsheet_would_run(tmp_path):
+    text = 'name,value\r\n"=HYPERLINK(""http://x"")",-0.5\r\n"a, b",3\r\n'
+    write_outputs({tmp_path / "x.csv": CsvContent(text)})
+    assert (tmp_path / "x.csv").read_bytes().decode() == 'name,value\r\n"\'=HYPERLINK(""http://x"")",-0.5\r\n"a, b",3\r\n'
+
+
+CSVS = ["run/intervals.csv", "log.csv", "compare/differences.csv", "staff/staffing.csv", "sipp.csv", "calibrate/staffing_placeholder.csv"]
+
+
+@pytest.mark.parametrize("name", CSVS)
+def test_every_csv_neutralises_formulas_and_keeps_negative_numbers(written, name):
+    rows = list(csv.reader((written / name).open(newline="", encoding="utf-8")))
+    cells = [cell for row in rows for cell in row]
+    for cell in cells:
+        if cell.startswith(("=", "+", "-", "@")):
+            float(cell)  # only a number may start like a formula
+        if cell.startswith("'"):
+            with pytest.raises(ValueError):
+                float(cell[1:])  # and no number was made text
+    assert any(cell.startswith(("'=HYPERLINK", "'@team")) for cell in cells), f"{name}: no hostile name in it"

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from ..calibrate import MIN_AT_RISK, WEEKDAYS, Calibration, TypeCalibration, describe_dist, frozen
 from ..metrics import Estimate
-from ..outputs import Files, JsonContent
+from ..outputs import CsvContent, Files, JsonContent
 from .html import Section, rgba, band_traces, colour, figure, render_page, table_html
 
 GREY = "#7f7f7f"
@@ -282,4 +282,4 @@ def staffing_csv(cal: Calibration) -> str:
 def calibration_report_files(cal: Calibration) -> Files:
     """report.html, calibration.json, and the staffing written (staffing_placeholder.csv or staffing.csv)."""
     name = "staffing_placeholder.csv" if cal.staffing.source == "placeholder" else "staffing.csv"
-    return {"report.html": build_calibration_report(cal), "calibration.json": JsonContent(cal.to_dict()), name: staffing_csv(cal)}
+    return {"report.html": build_calibration_report(cal), "calibration.json": JsonContent(cal.to_dict()), name: CsvContent(staffing_csv(cal))}
