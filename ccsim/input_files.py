@@ -380,7 +380,7 @@ def _workbook_rows(path: Path, kind: str, sheet: str | None, max_bytes: int | No
             if sheet is not None and sheet not in book.sheet_names:
                 raise _refuse(path, f"{path.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheet_names)})")
             nrows = None if max_rows is None else max_rows + 2 + ROWS_ABOVE_HEADER
-            frame = book.parse(0 if sheet is None else sheet, header=None, dtype=str, keep_default_na=False, nrows=nrows)
+            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, header=None, dtype=str, keep_default_na=False, nrows=nrows)
     except ScenarioError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, ValueError, ... for a file openpyxl cannot read

@@ -424,7 +424,7 @@ def workload_problems(sc: Scenario) -> list[str]:
     warmup_s = sc.warmup_minutes * 60
     per_replication = 0.0
     for cname, ct in sc.contact_types.items():
-        if ct.arrivals.csv is not None:  # the forecast could not be read: that is the problem reported
+        if ct.arrivals.file is not None or ct.arrivals.csv is not None:  # the forecast could not be read: that is the problem reported
             continue
         rates = ct.arrivals.rates_per_s(hz)
         busiest = max(rates, default=0.0) * hz.interval_s
