@@ -31,6 +31,9 @@ from .state import LiveState, state_problems
 
 #: Intervals of evidence at which the reforecast moves halfway to the observed ratio.
 CREDIBILITY_INTERVALS = 4
+#: Extra agent-hours below which an action counts as free: minutes of agents finishing a last
+#: contact after the close differ between plans without anyone being paid more.
+NO_EXTRA_HOURS = 0.1
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,8 @@ def now(
 def action_ranking(cmp: Comparison) -> list[dict]:
     """Which action recovers the most service per agent-hour: for each plan against the baseline
     and each contact type, the change in day service level (points) per extra agent-hour, best
-    first. An action that costs no extra hours and helps is ranked first ("free")."""
+    first. An action that costs no extra hours (less than ``NO_EXTRA_HOURS``) and helps is ranked
+    first ("free")."""
     rows = []
     for i, plan in enumerate(cmp.plans):
         if i == cmp.baseline:
@@ -176,7 +180,7 @@ def action_ranking(cmp: Comparison) -> list[dict]:
                     "contact_type": name,
                     "service_level_points": points,
                     "extra_agent_hours": hours,
-                    "points_per_agent_hour": points / hours if hours > 1e-9 else None,
+                    "points_per_agent_hour": points / hours if hours > NO_EXTRA_HOURS else None,
                     "significant": diff.significant,
                 }
             )

@@ -176,3 +176,26 @@ def test_now_reports_the_rest_of_the_day():
     assert list(data)[:6] == ["ccsim_version", "scenario", "at", "seed", "replications", "reforecast"]
     assert data["at"] == "11:30" and data["by_interval"][0]["interval_start"] == "11:30"
     assert set(data["reforecast"]) == {"factor", "raw_ratio", "intervals_observed", "method"}
+
+
+def test_the_now_command_prints_json_and_refuses_a_bad_state(cli, tmp_path):
+    import json
+
+    from conftest import SCENARIOS
+
+    state = SCENARIOS / "states" / "tuesday_1130.yaml"
+    res = cli("now", SCENARIOS / "tuesday_actions.yaml", "--state", state, "-r", "2", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["at"] == "11:30" and data["by_interval"][0]["interval_start"] == "11:30"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('at: "11:30"\nwaiting: {chat: [10]}\nagents_now: {desk: 3}\n')
+    res = cli("now", SCENARIOS / "tuesday_actions.yaml", "--state", bad)
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"{bad}: waiting -> chat: not a contact type (known: phone)" in res.output
+    assert f"{bad}: agents_now -> desk: not an agent pool (known: service_desk)" in res.output
+    out = tmp_path / "out"
+    res = cli("compare", SCENARIOS / "tuesday_actions.yaml", "--state", state, "-r", "2", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert "action overtime_3_from_noon" in res.output
+    assert json.loads((out / "comparison.json").read_text())["actions"]

@@ -155,3 +155,21 @@ def test_lesson_8_overflow_and_resolution():
             f"{billing['offered']['mean']:,.0f}", f"{billing['repeat_contacts']['mean']:,.0f}", f"{chat['repeat_contacts']['mean']:,.0f}",
             pct(billing["first_contact_resolution"]), pct_ci(billing["service_level"]),
         ], plan
+
+
+def test_lesson_10_intraday():
+    state = str(REPO / "scenarios" / "states" / "tuesday_1130.yaml")
+    now = figures("now", scenario("tuesday_actions.yaml"), "--state", state)
+    data = figures("compare", scenario("tuesday_actions.yaml"), "--state", state)
+    assert now["by_contact_type"]["phone"]["service_level"] == day(data, "base", "contact_type", "phone")["service_level"]
+    page = (LESSONS / "10-intraday.md").read_text()
+    ref = now["reforecast"]
+    assert f"{ref['raw_ratio']:.3f} over {ref['intervals_observed']} intervals" in page and f"raised by {ref['factor'] - 1:.1%}" in page
+    for plan in ("base", "overtime_3_from_noon", "callbacks", "stay_late_2"):
+        [cells] = rows("10-intraday.md", plan)
+        phone, center = day(data, plan, "contact_type", "phone"), day(data, plan, "center", "all")
+        assert cells[1:5] == [pct_ci(phone["service_level"]), f"{phone['asa_seconds']['mean']:.1f} s", pct(phone["abandon_rate"]),
+                              f"{center['agent_hours']['mean']:,.1f}"], plan
+    for action in data["actions"]:
+        rate = "at no extra agent-hour" if action["points_per_agent_hour"] is None else f"{action['points_per_agent_hour']:+.2f} points per extra agent-hour"
+        assert f"- action {action['plan']}: phone service level {action['service_level_points']:+.1f} points ({rate})" in page
