@@ -210,3 +210,37 @@ def test_every_csv_neutralises_formulas_and_keeps_negative_numbers(written, name
             with pytest.raises(ValueError):
                 float(cell[1:])  # and no number was made text
     assert any(cell.startswith(("'=HYPERLINK", "'@team")) for cell in cells), f"{name}: no hostile name in it"
+
+
+# --- the YAML calibrate writes -------------------------------------------------------------
+
+LINE_BREAKING = ["a\nb: 1", "c\rd: x", "g\u2028h: 2", "i\x85j", "#x", "k\tl", "e\x00f", "\ufeffm"]
+
+
+@pytest.mark.parametrize("name", LINE_BREAKING, ids=repr)
+def test_a_name_stays_on_its_line_as_a_value_and_in_a_comment(name):
+    from ccsim.calibrate.scenario_yaml import _flow, _one_line
+
+    line = _one_line(f"{_flow(name)}: {_flow([name])}   # from {name}: a comment")
+    assert "\n" not in line
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):  # ccsim reads with libyaml's
+        assert yaml.load(line + "\nnext: 1\n", Loader=loader) == {name: [name], "next": 1}
+
+
+def test_calibrate_writes_a_scenario_that_loads_whatever_the_names_in_the_log(cli, tmp_path):
+    """Line breaks in names reach the comments calibrate writes (the placeholder staffing names
+    each pool after its type); before, exit 0 and a file that did not load."""
+    import ccsim
+
+    names = [n for n in LINE_BREAKING if "\x00" not in n]  # a CSV log cannot hold NUL (it is refused)
+    d = reference(replications=2, horizon={"hours": 1, "interval_minutes": 30})
+    call = d["contact_types"].pop("calls")
+    call["arrivals"] = {"per_hour": 60}
+    d["contact_types"] = {name: dict(call) for name in names}
+    d["agent_pools"] = {"team": {"skills": names, "agents": 12}}
+    scenario, log, written = tmp_path / "s.yaml", tmp_path / "log.csv", tmp_path / "calibrated.yaml"
+    scenario.write_text(yaml.safe_dump(d))
+    assert cli("run", scenario, "--records", log).exit_code == 0
+    res = cli("calibrate", log, "--out", written)
+    assert res.exit_code == 0, res.output
+    assert sorted(ccsim.load_scenario(written).contact_types) == sorted(names)

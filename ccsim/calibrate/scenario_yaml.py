@@ -4,12 +4,20 @@ Why not ``yaml.safe_dump`` of the scenario: a planner reviews this file before t
 estimate is preceded by a comment saying what it came from and why it was chosen, long lists name
 the intervals on each line, and what the log cannot tell (staffing, the service-level target) is
 marked REVIEW.
+
+Names come from the log, so they may hold anything: values are written by PyYAML on one line
+(``_flow``), and every line of the file is made one line of printable YAML at the end
+(``_one_line``), so a name with a newline, a carriage return or a NUL in a comment cannot start
+a line of its own or make the file unreadable.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import yaml
 
 from .._version import __version__
 from .logs import clock_label
@@ -18,11 +26,31 @@ if TYPE_CHECKING:
     from .calibration import Calibration
 
 
+class _OneLineDumper(yaml.SafeDumper):
+    """Strings with a line feed in double quotes (``"a\\nb"``): PyYAML would fold them over several
+    lines (it already double-quotes the other line breaks and control characters)."""
+
+
+_OneLineDumper.add_representer(
+    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"' if "\n" in text else None)
+)
+
+
 def _flow(value) -> str:
     """``value`` as one line of YAML flow style (``{dist: exponential, mean: 61.5}``)."""
-    import yaml
+    return yaml.dump(value, Dumper=_OneLineDumper, default_flow_style=True, width=10**9, sort_keys=False).strip().removesuffix("...").strip()
 
-    return yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False).strip().removesuffix("...").strip()
+
+#: What may not stand in a line of YAML as it is: YAML's line breaks (\n, \r, NEL, the Unicode line
+#: and paragraph separators) and what PyYAML refuses to read (other control characters, surrogates,
+#: U+FFFE and U+FFFF).
+_NOT_IN_A_LINE = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _one_line(line: str) -> str:
+    """``line`` with every character that could not stand in one YAML line written as its Python
+    escape (a name's newline in a comment shows as ``\\n``)."""
+    return _NOT_IN_A_LINE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
 
 
 def _wrapped_list(key: str, values: list, labels: list[str], indent: int, per_line: int = 8) -> list[str]:
@@ -111,4 +139,4 @@ def render_yaml(cal: Calibration) -> str:
         lines.append(f"  {_flow(pool_name)}:")
         lines.append(f"    skills: {_flow(pool['skills'])}")
         lines += _wrapped_list("agents", pool["agents"], labels, 4, per_line=12)
-    return "\n".join(lines) + "\n"
+    return "\n".join(_one_line(line) for line in lines) + "\n"
