@@ -370,9 +370,7 @@ def cli_reference() -> str:
     import cli
 
     root = typer.main.get_command(cli.app)
-    ctx_cls = type(root).__mro__[1].__module__
-    ctx_mod = sys.modules[ctx_cls]
-    Context = getattr(ctx_mod, "Context")
+    Context = root.context_class
     root_ctx = Context(root, info_name="ccsim")
     out = [
         GENERATED_NOTE.format(src="the Typer app in `cli.py`"),
