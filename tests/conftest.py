@@ -29,6 +29,25 @@ REFERENCE = {
 }
 
 
+def assert_books_close(stats) -> None:
+    """The invariants every day keeps, per replication, contact type and interval, whatever its
+    behaviours: every offered contact is answered or abandoned, every offered contact came some
+    way, every customer ends one way, and the counts that are parts of others stay within them."""
+    import numpy as np
+
+    for s in stats:
+        c = s.counters
+        np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"])
+        np.testing.assert_array_equal(c["offered"], c["first_attempts"] + c["redials"] + c["transfers_in"] + c["channel_hops"] + c["repeat_contacts"])
+        np.testing.assert_array_equal(
+            c["customers"], c["customers_answered"] + c["customers_abandoned"] + c["customers_unresolved"] + c["customers_self_served"]
+        )
+        assert (c["balked"] <= c["abandoned"]).all() and (c["silent_abandons"] <= c["abandoned"]).all()
+        assert c["callbacks_accepted"].sum() == c["callbacks_kept"].sum() + c["callbacks_broken"].sum()
+        assert (c["over_tolerance"] <= c["answered"]).all()
+        assert (c["multi_agent_customers"] <= c["customers"]).all()
+
+
 def reference(**changes) -> dict:
     """A deep copy of the reference scenario dict with top-level keys replaced."""
     d = copy.deepcopy(REFERENCE)

@@ -16,6 +16,8 @@ import ccsim
 from ccsim import ScenarioError, scenario_from_dict
 from ccsim.model import simulate_replication
 
+from conftest import assert_books_close
+
 BASE = {
     "name": "behaviour test",
     "seed": 11,
@@ -50,27 +52,12 @@ def total(stats, key, kind=None):
     return sum(float(s.counters[key].sum() if kind is None else s.counters[key][kind].sum()) for s in stats)
 
 
-def assert_conservation(stats):
-    """The invariants every behaviour must keep, per replication, type and interval."""
-    for s in stats:
-        c = s.counters
-        np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"])
-        np.testing.assert_array_equal(c["offered"], c["first_attempts"] + c["redials"] + c["transfers_in"] + c["channel_hops"] + c["repeat_contacts"])
-        np.testing.assert_array_equal(
-            c["customers"], c["customers_answered"] + c["customers_abandoned"] + c["customers_unresolved"] + c["customers_self_served"]
-        )
-        assert (c["balked"] <= c["abandoned"]).all()
-        assert c["callbacks_accepted"].sum() == c["callbacks_kept"].sum() + c["callbacks_broken"].sum()
-        assert (c["over_tolerance"] <= c["answered"]).all()
-        assert (c["multi_agent_customers"] <= c["customers"]).all()
-
-
 # --- plain scenarios ----------------------------------------------------------------------------
 
 
 def test_plain_scenario_every_contact_is_a_customer_and_behaviour_counters_are_zero():
     stats = reps(scenario())
-    assert_conservation(stats)
+    assert_books_close(stats)
     for s in stats:
         c = s.counters
         np.testing.assert_array_equal(c["customers"], c["offered"])
@@ -102,7 +89,7 @@ def test_tolerance_counts_unhappy_answers_without_changing_the_day():
 
     patient = reps(scenario(lambda d: tol(d, 120)))
     touchy = reps(scenario(lambda d: tol(d, 10)))
-    assert_conservation(touchy)
+    assert_books_close(touchy)
     # tolerance only observes: same arrivals, same answers (its draws come from their own stream)
     for a, b in zip(plain, touchy):
         np.testing.assert_array_equal(a.counters["answered"], b.counters["answered"])
@@ -139,7 +126,7 @@ def busy_with(**calls):
 def test_redials_close_the_books_and_raise_load_and_abandonment():
     plain = reps(scenario(_busy))
     redial = reps(scenario(busy_with(redial=REDIAL)))
-    assert_conservation(redial)
+    assert_books_close(redial)
     # offered calls = first attempts + redials; customers end answered or abandoned for good
     assert total(redial, "offered") == total(redial, "first_attempts") + total(redial, "redials") > total(redial, "first_attempts")
     assert total(redial, "customers_unresolved") == 0
@@ -180,7 +167,7 @@ def test_cold_transfer_costs_reexplaining_time_warm_does_not():
     cold = reps(scenario(_tiers("cold")))
     warm = reps(scenario(_tiers("warm")))
     for stats in (cold, warm):
-        assert_conservation(stats)
+        assert_books_close(stats)
     assert total(warm, "reexplain_seconds") == 0
     assert total(cold, "reexplain_seconds") == pytest.approx(90 * total(cold, "transfers_in", 1))
     # the same transfers happen (same streams), and they cost the specialists more time when cold
@@ -200,7 +187,7 @@ def test_transfer_loops_are_capped():
         d["agent_pools"]["team"]["agents"] = 40
 
     stats = reps(scenario(loop), 1)
-    assert_conservation(stats)
+    assert_books_close(stats)
     s = stats[0].counters
     # every customer is passed on exactly twice, then served for good: three agents each
     # (a second transfer is tallied at the second attempt's arrival, a few after the close)
@@ -217,7 +204,7 @@ def test_callbacks_kept_promises_cut_abandonment():
     plain = reps(scenario(_busy))
     cb = busy_with(callback=CALLBACK)
     stats = reps(scenario(cb))
-    assert_conservation(stats)
+    assert_books_close(stats)
     assert total(stats, "callbacks_offered") > total(stats, "callbacks_accepted") > 0
     # a keep rate of 1 breaks no promise: every accepted callback is made
     assert total(stats, "callbacks_broken") == 0
@@ -230,7 +217,7 @@ def test_callbacks_kept_promises_cut_abandonment():
 def test_broken_promises_come_back_angrier():
     cb = busy_with(callback={**CALLBACK, "keep_rate": 0.5, "broken": {"delay": {"dist": "exponential", "mean": 600}, "patience_factor": 0.5}})
     stats = reps(scenario(cb))
-    assert_conservation(stats)
+    assert_books_close(stats)
     broken, accepted = total(stats, "callbacks_broken"), total(stats, "callbacks_accepted")
     assert 0.35 * accepted < broken < 0.65 * accepted
     assert total(stats, "redials") >= broken - 5  # they contact again (a few after the close are outside the horizon)
@@ -251,7 +238,7 @@ def test_announcement_makes_some_callers_balk():
 
     none = reps(scenario(ann(0.0)))
     some = reps(scenario(ann(0.4)))
-    assert_conservation(some)
+    assert_books_close(some)
     assert total(none, "balked") == 0
     assert total(some, "balked") > 0
     # those who balk free the queue for the rest: answered callers wait less
@@ -266,7 +253,7 @@ def test_bot_containment_cuts_human_offered_volume_by_its_share():
     c = 0.3
     plain = reps(scenario())
     bot = reps(scenario(lambda d: d["contact_types"]["calls"].update(self_service={"containment": c})))
-    assert_conservation(bot)
+    assert_books_close(bot)
     assert total(bot, "customers") == total(plain, "offered")
     assert total(bot, "offered") / total(plain, "offered") == pytest.approx(1 - c, abs=0.03)
     assert total(bot, "bot_contained") + total(bot, "offered") == total(bot, "customers")
@@ -288,7 +275,7 @@ def test_bot_dead_end_customers_hop_channels_or_stay_unresolved():
         d["agent_pools"]["team"]["skills"] = ["calls", "chat_bot"]
 
     stats = reps(scenario(edit))
-    assert_conservation(stats)
+    assert_books_close(stats)
     bot, calls = 1, 0
     assert total(stats, "offered", bot) == 0  # no way to a human
     dead = total(stats, "bot_dead_ends", bot)
@@ -337,7 +324,7 @@ def _silent(share, max_chats=2, agents=4, agent_time=60.0):
 
 def test_silent_chat_abandoners_stay_in_the_queue_and_cost_agents_time():
     loud, silent = reps(scenario(_silent(None))), reps(scenario(_silent(0.5)))
-    assert_conservation(silent)
+    assert_books_close(silent)
     chat = 0
     n_silent, abandoned = total(silent, "silent_abandons", chat), total(silent, "abandoned", chat)
     assert 0.35 * abandoned < n_silent < 0.65 * abandoned  # about half of the abandoners
@@ -558,7 +545,7 @@ def test_behaviour_scenarios_run_and_close_their_books(name, cli, tmp_path):
     from conftest import SCENARIOS
 
     sc = ccsim.load_scenario(SCENARIOS / f"{name}.yaml")
-    assert_conservation(reps(sc, 2))
+    assert_books_close(reps(sc, 2))
     result = cli("run", SCENARIOS / f"{name}.yaml", "-r", "2", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert "Customer behaviour" in result.output
