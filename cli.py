@@ -66,6 +66,27 @@ def load(path: Optional[Path]) -> Scenario:
         fail(exc.problems)
 
 
+def check_replications(replications: Optional[int], scenarios: list[Scenario]) -> None:
+    """Refuse a ``--replications`` that the scenarios could not ask for themselves: each is
+    validated with it, so the flag meets the bounds the scenario model declares (at most 100,000,
+    and no more contacts in all than a run may simulate) and the message gives the limit."""
+    if replications is None:
+        return
+    from pydantic import ValidationError
+
+    from ccsim.config import format_validation_error
+
+    problems = []
+    for sc in scenarios:
+        override = {"replications": replications}
+        try:
+            Scenario.model_validate({**dict(sc), **override})
+        except ValidationError as exc:
+            problems += [f"--replications {replications}: {line.removeprefix('replications: ')}" for line in format_validation_error(exc, override)]
+    if problems:
+        fail(list(dict.fromkeys(problems)))
+
+
 @contextmanager
 def progress_bar(enabled: bool, label: str) -> Iterator:
     """A rich progress bar on stderr, or a no-op callback when output must stay clean."""
@@ -152,6 +173,7 @@ def run(
 ) -> None:
     """Simulate a scenario's day and report service level, waits, abandonment and occupancy with 95% CIs."""
     sc = load(scenario)
+    check_replications(replications, [sc])
     check_targets({out_dir: {}, records: None})
     if records is not None and records.suffix not in (".csv", ".parquet"):
         fail([f"--records {records}: the file name must end in .csv or .parquet"])
@@ -347,6 +369,7 @@ def compare(
         fail(problems)
     if len(plans) < 2:
         fail([f"{scenarios[0]}: nothing to compare; give two or more scenario files, or add a variants: section (docs/compare.md)"])
+    check_replications(replications, [p.scenario for p in plans])
     ref = None
     if state is not None:  # every plan from the same state, over the rest of the day
         plans, ref = intraday_plans(plans, state, reforecast)
@@ -485,6 +508,7 @@ def staff(
     from ccsim.staffing import staff as staff_plan
 
     sc = load_with_targets(scenario, target, out_dir)
+    check_replications(replications, [sc])
     if state is not None:  # re-plan the rest of the day from the state the center is in
         sc, ref = intraday_scenario(sc, state, reforecast)
         if not as_json:
@@ -517,6 +541,11 @@ def staff(
             print_wrote(written)
 
 
+#: The most staff the trap's sweep may try, as a factor of the naive plan: far past any cliff, and
+#: the work of simulating a staffing level grows with its agents.
+MAX_TRAP_SCALE = 10.0
+
+
 @app.command()
 def trap(
     scenario: Optional[Path] = ScenarioArg,
@@ -536,7 +565,10 @@ def trap(
 
     if scale_to <= scale_from:
         fail([f"--to ({scale_to:g}) must be above --from ({scale_from:g})"])
+    if scale_to > MAX_TRAP_SCALE:
+        fail([f"--to {scale_to:g}: must be at most {MAX_TRAP_SCALE:g} (times the naive plan)"])
     sc = load_with_targets(scenario, target, out_dir)
+    check_replications(replications, [sc])
     scales = tuple(round(scale_from + (scale_to - scale_from) * k / (points - 1), 4) for k in range(points))
     log = search_log(as_json)
     with interruptible("interrupted; nothing written"):

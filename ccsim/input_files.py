@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,7 +204,7 @@ MAX_CELL_CHARS = 131_072
 MAX_DATED_ROWS = 1_048_576
 #: Rows pandas parses at a time from a text table: a long contact log is never all in memory as text.
 CHUNK_ROWS = 65_536
-#: Rows of a worksheet that may stand above its header (a title, blank rows) besides the rows it may hold.
+#: Rows that may stand above a table's header (a title, blank rows), read beyond the rows it may hold.
 ROWS_ABOVE_HEADER = 20
 #: Bytes that cp1252 leaves undefined: a file holding one is read as Latin-1.
 _NOT_CP1252 = b"\x81\x8d\x8f\x90\x9d"
@@ -259,31 +260,43 @@ class Table:
         return folded.index(key) if key in folded else None
 
 
-def read_table(path: Path, kind: str, *, sheet: str | None = None, max_bytes: int | None = None, max_rows: int | None = None) -> Table:
+def read_table(
+    path: Path, kind: str, *, sheet: str | None = None, max_bytes: int | None = None, max_rows: int | None = None, header_with: str | None = None
+) -> Table:
     """The table in ``path``: a sheet of an Excel workbook (.xlsx; the first unless ``sheet`` names
     one) or delimited text (``,`` ``;`` tab or ``|``, told from the header line) in UTF-8 with or
     without a BOM, UTF-16 with its BOM, or else cp1252 (Latin-1), which ``note`` then says.
 
-    A file over ``max_bytes`` is refused at once; at most ``max_rows`` rows after the header are
-    read, and one more, to tell a longer file. ``kind`` ("forecast", "staffing", "log") names what
-    the file was meant to be in messages.
+    The header is the first row that is not blank or, given ``header_with``, the first of the
+    next ``ROWS_ABOVE_HEADER`` that names that column (below a worksheet's title). A file over
+    ``max_bytes`` is refused at once; at most ``max_rows`` rows after the header are read, and one
+    more, to tell a longer file. ``kind`` ("forecast", "staffing", "log") names what the file was
+    meant to be in messages.
     """
     suffix = path.suffix.lower()
     note = decimal = None
+    nrows = None if max_rows is None else max_rows + 2 + ROWS_ABOVE_HEADER  # the header, what may stand above it, one row too many
     if suffix == ".xls":
         raise _refuse(path, f"{path.name} is an old Excel file (.xls): save it as .xlsx or CSV")
     if suffix in (".xlsx", ".xlsm"):
-        rows = _workbook_rows(path, kind, sheet, max_bytes, max_rows)
+        rows = _workbook_rows(path, kind, sheet, max_bytes, nrows)
     elif sheet is not None:
         raise _refuse(path, f"{path.name}: sheet: picks a sheet of an Excel workbook (.xlsx); this file is text")
     else:
         encoding, note = _text_encoding(path, kind, max_bytes)
-        rows, delimiter = _text_rows(path, encoding, max_rows)
+        rows, delimiter = _text_rows(path, encoding, nrows)
         decimal = {";": ",", ",": "."}.get(delimiter)
-    for _, header in rows:
-        if any(cell.strip() for cell in header):
-            return Table(path, [cell.strip() for cell in header], rows, decimal, note)
-    raise _refuse(path, f"{path.name}: empty (a {kind} file starts with a header row naming its columns)")
+    wanted = None if header_with is None else header_with.strip().casefold()
+    first = []  # the rows that may be the header, blank ones left out
+    for number, cells in rows:
+        if any(cell.strip() for cell in cells):
+            first.append((number, cells))
+            if wanted is None or wanted in (cell.strip().casefold() for cell in cells) or len(first) > ROWS_ABOVE_HEADER:
+                break
+    if not first:
+        raise _refuse(path, f"{path.name}: empty (a {kind} file starts with a header row naming its columns)")
+    at = next((i for i, (_, cells) in enumerate(first) if wanted in (cell.strip().casefold() for cell in cells)), 0)
+    return Table(path, [cell.strip() for cell in first[at][1]], itertools.chain(first[at + 1 :], rows), decimal, note)
 
 
 def _text_encoding(path: Path, kind: str, max_bytes: int | None) -> tuple[str, str | None]:
@@ -321,7 +334,7 @@ def _text_encoding(path: Path, kind: str, max_bytes: int | None) -> tuple[str, s
     return encoding, f"{path.name} is not UTF-8: read as {label}; if a letter looks wrong, save it as CSV UTF-8"
 
 
-def _text_rows(path: Path, encoding: str, max_rows: int | None) -> tuple[Iterator[tuple[int, list[str]]], str]:
+def _text_rows(path: Path, encoding: str, nrows: int | None) -> tuple[Iterator[tuple[int, list[str]]], str]:
     """The rows of a delimited text file, parsed a chunk at a time, and its delimiter (told from the
     first line that is not blank)."""
     with open(path, encoding=encoding, newline="") as fh:
@@ -331,10 +344,10 @@ def _text_rows(path: Path, encoding: str, max_rows: int | None) -> tuple[Iterato
             blank += 1
             line = fh.readline()
     delimiter = sniff_delimiter(line)
-    return (_parsed_rows(path, encoding, delimiter, blank, max_rows) if line else iter(())), delimiter
+    return (_parsed_rows(path, encoding, delimiter, blank, nrows) if line else iter(())), delimiter
 
 
-def _parsed_rows(path: Path, encoding: str, delimiter: str, blank: int, max_rows: int | None) -> Iterator[tuple[int, list[str]]]:
+def _parsed_rows(path: Path, encoding: str, delimiter: str, blank: int, nrows: int | None) -> Iterator[tuple[int, list[str]]]:
     import pandas as pd
 
     with open(path, encoding=encoding, newline="") as fh:
@@ -342,7 +355,7 @@ def _parsed_rows(path: Path, encoding: str, delimiter: str, blank: int, max_rows
             fh.readline()
         chunks = pd.read_csv(
             fh, sep=delimiter, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
-            chunksize=CHUNK_ROWS, nrows=None if max_rows is None else max_rows + 2,  # the header, and one row too many
+            chunksize=CHUNK_ROWS, nrows=nrows,
         )
         try:
             for chunk in chunks:
@@ -363,7 +376,7 @@ def _check_cell_sizes(path: Path, chunk, blank: int) -> None:
             raise _refuse(path, f"{path.name} row {row}: not readable as CSV: a field of {int(lengths.max()):,} characters (at most {MAX_CELL_CHARS:,})")
 
 
-def _workbook_rows(path: Path, kind: str, sheet: str | None, max_bytes: int | None, max_rows: int | None) -> Iterator[tuple[int, list[str]]]:
+def _workbook_rows(path: Path, kind: str, sheet: str | None, max_bytes: int | None, nrows: int | None) -> Iterator[tuple[int, list[str]]]:
     """The rows of one sheet of an Excel workbook, every cell as text (dates and times as ISO 8601)."""
     import pandas as pd
 
@@ -379,7 +392,6 @@ def _workbook_rows(path: Path, kind: str, sheet: str | None, max_bytes: int | No
         with pd.ExcelFile(path, engine="openpyxl") as book:
             if sheet is not None and sheet not in book.sheet_names:
                 raise _refuse(path, f"{path.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheet_names)})")
-            nrows = None if max_rows is None else max_rows + 2 + ROWS_ABOVE_HEADER
             frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, header=None, dtype=str, keep_default_na=False, nrows=nrows)
     except ScenarioError:
         raise
@@ -475,7 +487,8 @@ def interval_values(path: Path, kind: str, keys: TableKeys, wanted: list[Wanted]
     with dates (a ``date`` column, or dates with the times) covers the day ``keys.date`` names, or
     only its first date.
     """
-    table = read_table(path, kind, sheet=keys.sheet, max_bytes=max_bytes, max_rows=MAX_DATED_ROWS if keys.date else grid.n_intervals)
+    max_rows = MAX_DATED_ROWS if keys.date else grid.n_intervals
+    table = read_table(path, kind, sheet=keys.sheet, max_bytes=max_bytes, max_rows=max_rows, header_with=wanted[0].column)
     columns = [table.find(w.column) for w in wanted]
     missing = next((w.column for w, at in zip(wanted, columns) if at is None and w.required), None)
     if missing is not None:

@@ -112,7 +112,7 @@ def test_a_number_whose_grouping_is_wrong_is_not_a_number(text, decimal):
 
 
 def test_an_excel_workbook_with_two_sheets_reads_the_first_or_the_one_named(tmp_path):
-    monday = [["Interval", "Calls"]] + [[dt.time(8 + i // 2, 30 * (i % 2)), v] for i, v in enumerate(VOLUMES)]
+    monday = [["Forecast, week 2"], [], ["Interval", "Calls"]] + [[dt.time(8 + i // 2, 30 * (i % 2)), v] for i, v in enumerate(VOLUMES)]
     tuesday = [["Start", "Calls"]] + [[dt.datetime(2026, 1, 6, 8 + i // 2, 30 * (i % 2)), v + 0.5] for i, v in enumerate(VOLUMES)]
     workbook(tmp_path / "forecast.xlsx", {"Mon": monday, "Tue": tuesday})
     scenario_with(tmp_path, {"file": "forecast.xlsx"})
