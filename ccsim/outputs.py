@@ -206,7 +206,10 @@ class _Target:
         return self.stage if self.is_dir else self.stage / self.path.name
 
     def check(self) -> None:
-        problem = target_problem(self.path, list(self.content) if self.is_dir else None)
+        try:
+            problem = target_problem(self.path, list(self.content) if self.is_dir else None)
+        except OSError as exc:  # a directory on the way that may not be searched
+            problem = f"cannot be checked ({exc.strerror})"
         if problem:
             raise OutputError(self.shown, problem)
 

@@ -132,6 +132,20 @@ def test_a_read_only_target_is_refused(earlier, monkeypatch):
         write_outputs({earlier: {"summary.json": "new"}})
 
 
+def test_a_target_that_cannot_even_be_looked_at_is_refused(tmp_path, monkeypatch):
+    """What a non-root user meets under a directory without search permission."""
+    exists = Path.exists
+
+    def denied(path):
+        if path.name == "out":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return exists(path)
+
+    monkeypatch.setattr(Path, "exists", denied)
+    with pytest.raises(OutputError, match=r"out: cannot be checked \(Permission denied\)$"):
+        check_outputs({tmp_path / "out": {}})
+
+
 def test_the_current_directory_is_not_replaced(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(OutputError, match="is the current directory"):
