@@ -74,6 +74,16 @@ def test_the_terminal_prints_every_name_as_written(cli, wide, scenario, args, na
     assert EMOJI not in res.output
 
 
+def test_an_error_line_prints_the_name_as_written(cli, tmp_path):
+    d = hostile()
+    d["agent_pools"][POOL]["skills"] = [":x: [/] <b>"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(d, allow_unicode=True))
+    res = cli("validate", path)
+    assert res.exit_code == 2 and f"error: agent_pools -> {POOL} -> skills: ':x: [/] <b>' is not a contact type" in res.output, res.output
+    assert EMOJI not in res.output
+
+
 def test_compare_prints_plan_names_and_currency_as_written(cli, wide, scenario, tmp_path):
     other = tmp_path / "plan [b] :x:.yaml"
     other.write_text(scenario.read_text())
