@@ -63,7 +63,7 @@ def read_text(path: Path, max_bytes: int, kind: str) -> str:
     """The text of ``path``: UTF-8 (with or without a BOM) or UTF-16 (with its BOM).
 
     At most ``max_bytes`` are read, so a huge file or ``/dev/zero`` is refused at once; ``kind``
-    ("scenario", "forecast") names what the file was meant to be in that message.
+    ("scenario", "shift rules") names what the file was meant to be in that message.
     """
     try:
         with open(path, "rb") as fh:
