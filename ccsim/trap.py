@@ -32,6 +32,7 @@ from .metrics import Estimate, estimate, stack_counters
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, copy_scenario, current_plan, with_plan
 from .scenario import Scenario
+from .scenario_behaviours import Skill
 from .sipp import ErlangPlan, erlang_plan
 from .staffing import iterate_staffing
 
@@ -227,7 +228,8 @@ def _pool_perfectly(scenario: Scenario) -> Scenario:
     plan = current_plan(scenario)
     total = [sum(v[i] for v in plan.values()) for i in range(n)]
     first = next(iter(scenario.agent_pools.values()))
-    pool = first.model_copy(update={"skills": {t: 0 for t in scenario.type_names}, "agents": total, "shifts": None})
+    # one level, no ring, no handle factor: every agent takes every contact at once, at its own pace
+    pool = first.model_copy(update={"skills": {t: Skill() for t in scenario.type_names}, "agents": total, "shifts": None})
     return copy_scenario(scenario, agent_pools={"all_agents": pool}, targets=_merged_targets(scenario))
 
 
