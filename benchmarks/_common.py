@@ -6,8 +6,10 @@ import os
 import platform
 import sys
 import time
+from typing import TYPE_CHECKING
 
-import ccsim
+if TYPE_CHECKING:  # ccsim is imported where it is used: bench_startup.py times a process that must not load it
+    import ccsim
 
 # The issue's reference system: 1,000 calls/h, AHT 300 s, exponential patience 60 s, 90 agents.
 CALLS_PER_HOUR = 1000.0
@@ -18,6 +20,13 @@ AGENTS = 90
 
 def mmn_scenario(arrivals: int = 200_000, replications: int = 1, interval_minutes: int = 30, **extra) -> ccsim.Scenario:
     """M/M/n+M for as many hours as it takes to expect ``arrivals`` calls (200 h for 200,000)."""
+    import ccsim
+
+    return ccsim.scenario_from_dict(mmn_dict(arrivals, replications, interval_minutes, **extra))
+
+
+def mmn_dict(arrivals: int = 200_000, replications: int = 1, interval_minutes: int = 30, **extra) -> dict:
+    """``mmn_scenario`` as the scenario file's content (bench_startup.py writes it as YAML)."""
     hours = max(interval_minutes / 60, round(arrivals / CALLS_PER_HOUR * 60 / interval_minutes) * interval_minutes / 60)
     raw = {
         "name": "benchmark M/M/n+M",
@@ -36,7 +45,7 @@ def mmn_scenario(arrivals: int = 200_000, replications: int = 1, interval_minute
     }
     for key, value in extra.items():
         raw[key] = value
-    return ccsim.scenario_from_dict(raw)
+    return raw
 
 
 def machine() -> str:
@@ -58,6 +67,8 @@ def best_of(repeat: int, fn):
 
 
 def header(title: str) -> None:
+    import ccsim
+
     print(title)
     print(machine())
     print(f"ccsim {ccsim.__version__}; command: {' '.join([os.path.basename(sys.executable)] + sys.argv)}")

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
-from scipy import stats as sps
 
 from ._version import __version__
 from .compare_text import summary_lines
@@ -180,6 +179,8 @@ class Difference:
 def paired_p_values(col: EstimateColumn, confidence: float = 0.95) -> np.ndarray:
     """Two-sided p-values of the paired t-tests behind each interval's estimate (NaN where it has no
     interval). The t statistic is recovered from the estimate: mean / (half-width / t quantile)."""
+    from scipy import stats as sps  # a second to import: only when plans are compared
+
     n = col.n.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         dof = np.maximum(n - 1, 1)
@@ -222,6 +223,8 @@ def _verdict(e: Estimate, sense: int, significant: bool | None = None) -> str:
 
 def _unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> float | None:
     """Welch half-width of mean(b) - mean(a) as if the runs were independent."""
+    from scipy import stats as sps
+
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
         return None

@@ -14,7 +14,6 @@ from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 
 class DistributionBase(BaseModel):
@@ -180,6 +179,8 @@ class LogNormal(_ByMeanCv):
         return rng.lognormal(self._mu, self._sigma, size)
 
     def survival(self, t):
+        from scipy import stats  # scipy.stats takes a second to import: only for curves, never to sample
+
         return stats.lognorm.sf(np.asarray(t, float), self._sigma, scale=math.exp(self._mu))
 
 
@@ -198,6 +199,8 @@ class Gamma(_ByMeanCv):
         return rng.gamma(self._shape, self.mean / self._shape, size)
 
     def survival(self, t):
+        from scipy import stats
+
         return stats.gamma.sf(np.asarray(t, float), self._shape, scale=self.mean / self._shape)
 
 

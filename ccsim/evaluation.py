@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import stats as sps
 
 from .goals import Goals
 from .metrics import stack_counters
@@ -46,6 +45,8 @@ def simulate_many(
 
 def _bound(values: np.ndarray, confidence: float, upper: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean, one-sided bound, n) over axis 0 ignoring NaN; the bound is the mean where n < 2."""
+    from scipy import stats as sps  # a second to import: only when plans are evaluated
+
     v = np.asarray(values, float)
     ok = np.isfinite(v)
     n = ok.sum(0)

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import stats as sps
 
 from .model.tally import ReplicationStats, histogram_quantile
 
@@ -128,7 +127,12 @@ def estimate_columns(values: np.ndarray, confidence: float = 0.95, bounds: tuple
         mean = filled.sum(axis=0) / n
         dev = np.where(finite, v - mean, 0.0)
         var = (dev * dev).sum(axis=0) / (n - 1)
-        half = sps.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
+        half = np.full(n.shape, np.nan)  # one value has no interval
+        spread = n >= 2
+        if spread.any():  # scipy.special takes a tenth of a second to import: a one-replication run never needs it
+            from scipy.special import stdtrit  # the t quantile that scipy.stats.t.ppf computes
+
+            half[spread] = stdtrit(n[spread] - 1, 0.5 + confidence / 2) * np.sqrt(var[spread] / n[spread])
     low, high = bounds
     return EstimateColumn(mean, np.clip(mean - half, low, high), np.clip(mean + half, low, high), n)
 
