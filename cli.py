@@ -415,16 +415,23 @@ def chart_images(cmp, fmt: str):
     return write
 
 
+# How a contact log is read, in calibrate and backtest alike (ccsim.calibrate.read_log).
+ColumnsOpt = typer.Option(None, "--columns", help="Map your export's headers: arrival_time=CallStart,answer_time=...,end_time=...,contact_type=...,pool=...")
+TzOpt = typer.Option(None, "--tz", help="Convert timestamps with UTC offsets to this zone's clock (e.g. Europe/Berlin).")
+TimeFormatOpt = typer.Option(None, "--time-format", help="Read timestamps that are not ISO 8601 with this strptime format, e.g. %d/%m/%Y %H:%M:%S.")
+DayfirstOpt = typer.Option(False, "--dayfirst", help="Read timestamps that are not ISO 8601 day first (05/01/2026 is 5 January), their format guessed.")
+
+
 @app.command()
 def calibrate(
     log: Path = typer.Argument(..., help="Per-contact log, CSV, .xlsx or .parquet: arrival_time,contact_type,answer_time,end_time (what `ccsim run --records` writes)."),
     out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the calibrated scenario YAML here (default: print it to stdout)."),
     report_dir: Optional[Path] = typer.Option(None, "--report", help="Write report.html (every fit against the data), calibration.json and the staffing table (staffing_placeholder.csv, or staffing.csv with --staffing) here."),
     interval_minutes: int = typer.Option(30, "--interval-minutes", min=1, max=1440, help="Planning interval length in minutes."),
-    columns: Optional[str] = typer.Option(None, "--columns", help="Map your export's headers: arrival_time=CallStart,answer_time=...,end_time=...,contact_type=...,pool=..."),
-    tz: Optional[str] = typer.Option(None, "--tz", help="Convert timestamps with UTC offsets to this zone's clock (e.g. Europe/Berlin)."),
-    time_format: Optional[str] = typer.Option(None, "--time-format", help="Read timestamps that are not ISO 8601 with this strptime format, e.g. %d/%m/%Y %H:%M:%S."),
-    dayfirst: bool = typer.Option(False, "--dayfirst", help="Read timestamps that are not ISO 8601 day first (05/01/2026 is 5 January), their format guessed."),
+    columns: Optional[str] = ColumnsOpt,
+    tz: Optional[str] = TzOpt,
+    time_format: Optional[str] = TimeFormatOpt,
+    dayfirst: bool = DayfirstOpt,
     weekday: Optional[str] = typer.Option(None, "--weekday", help="Calibrate from one day of the week only (mon ... sun)."),
     staffing: Optional[Path] = typer.Option(None, "--staffing", help="CSV of agents per interval: interval_start,<pool>,... (else an Erlang A placeholder marked REVIEW)."),
     patience: str = typer.Option("auto", "--patience", help="Patience to write: auto, curve (Kaplan-Meier), exponential, weibull or lognormal."),
@@ -471,6 +478,47 @@ def print_calibration_summary(cal, console: Console) -> None:
     console.print(terminal.calibration_table(cal))
     for line in terminal.calibration_lines(cal):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def backtest(
+    log: Path = typer.Argument(..., help="Per-contact log, as ccsim calibrate reads it (CSV, .xlsx or .parquet; what `ccsim run --records` writes)."),
+    scenario: Path = typer.Option(..., "--scenario", help="Scenario YAML with what a log cannot show: patience, behaviours, routing, pools and skills."),
+    staffing: Path = typer.Option(..., "--staffing", help="Agents logged in per day, interval and pool (CSV or .xlsx): dated interval starts, or a date and an interval column, and one column per pool."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write report.html, backtest.json and intervals.csv here."),
+    as_json: bool = JsonOpt,
+    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications of each day (default: 20); the 95% band is their 2.5% to 97.5% quantiles."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    columns: Optional[str] = ColumnsOpt,
+    tz: Optional[str] = TzOpt,
+    time_format: Optional[str] = TimeFormatOpt,
+    dayfirst: bool = DayfirstOpt,
+) -> None:
+    """Replay the log's days through the model (logged arrivals, handle times and staffing) and measure how well it fits."""
+    from ccsim.backtest import BacktestError, backtest as run_backtest
+
+    sc = load(scenario)
+    check_targets({out_dir: {}})
+    with progress_bar(not as_json and sys.stderr.isatty(), "replications") as progress, interruptible("interrupted before every day was replayed; nothing written"):
+        try:
+            res = run_backtest(
+                log, sc, staffing, replications=replications, workers=workers, scheduler=scheduler, progress=progress,
+                columns=columns, tz=tz, time_format=time_format, dayfirst=dayfirst,
+            )
+        except BacktestError as exc:
+            fail(exc.problems)
+    if as_json:
+        print_json(res.to_dict())
+    else:
+        for item in terminal.backtest_summary(res):
+            out.print(item)
+    if out_dir is not None:
+        from ccsim.report.backtest_report import build_backtest_report
+
+        written = save({out_dir: {"report.html": build_backtest_report(res), "backtest.json": JsonContent(res.to_dict()), "intervals.csv": CsvContent(res.interval_csv())}})
+        if not as_json:
+            print_wrote(written)
 
 
 def load_with_targets(scenario: Optional[Path], target: Optional[list[str]], out_dir: Optional[Path]) -> Scenario:

@@ -37,6 +37,7 @@ OUTPUT_NAMES = frozenset(
         "staffing.json", "staffing.csv", "staff_report.html",  # staff
         "trap.json", "trap_report.html",  # trap
         "calibration.json", "staffing_placeholder.csv",  # calibrate --report (and report.html, staffing.csv)
+        "backtest.json",  # backtest (and report.html, intervals.csv)
     }
 )
 OUTPUT_DIRS = frozenset({"charts"})  # compare --images

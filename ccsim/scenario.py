@@ -139,6 +139,11 @@ class Arrivals(TableKeys):
     at_seconds: list[Annotated[float, Field(ge=0, le=MAX_HORIZON_HOURS * 3600)]] | None = Field(
         None, description="scripted arrivals instead of a random stream: seconds after the horizon starts (for traces and teaching)"
     )
+    handle_seconds: list[Annotated[float, Field(ge=0, le=MAX_SECONDS)] | None] | None = Field(
+        None,
+        description="with at_seconds: each scripted contact's handle time, in the same order, seconds; null = not observed, "
+        "drawn from handle_time; omitted = every one drawn (ccsim backtest replays a log's handle times with it)",
+    )
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -148,6 +153,10 @@ class Arrivals(TableKeys):
         keys = [k for k in TableKeys.model_fields if getattr(self, k) is not None]
         if keys and self.file is None and self.csv is None:
             raise ValueError(f"{', '.join(keys)}: only used with file")
+        if self.handle_seconds is not None and self.at_seconds is None:
+            raise ValueError("handle_seconds: only used with at_seconds")
+        if self.handle_seconds is not None and len(self.handle_seconds) != len(self.at_seconds):
+            raise ValueError(f"handle_seconds: {len(self.handle_seconds)} values given, at_seconds has {len(self.at_seconds)}")
         return self
 
     def rates_per_s(self, horizon: Horizon) -> list[float]:

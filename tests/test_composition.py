@@ -89,6 +89,7 @@ BEHAVIOURS = {
     "proficiency": _pool("chat_team", skills={"chat": {"level": 0, "handle_factor": 1.2}}),
     "aht_profile": _phone(aht_by_interval=[200, 240, 260, 300, 280, 220]),
     "wait_weight": _phone(wait_weight=2.0),
+    "replay": _phone(arrivals={"at_seconds": [27.0 * k for k in range(400)], "handle_seconds": [None if k % 3 == 0 else 120.0 + 20 * (k % 7) for k in range(400)]}),
     "resolution": _phone(resolution={"probability": 0.7, "recontact_probability": 0.8, "delay": EXP, "via": {"phone": 1, "chat": 1}}),
     "live_start": lambda d: d.update(
         start_state={

@@ -26,6 +26,7 @@ from ..rankings import worst_intervals
 from .behaviour_rows import behaviour_rows, pool_behaviour_rows
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..backtest import BacktestResult
     from ..compare import Comparison
     from ..results import SimulationResult
     from ..staffing import StaffResult
@@ -298,3 +299,24 @@ def sipp_table(scenario_name: str, rows: list[dict]) -> Table:
             pct(r["erlang_c_service_level"]), pct(r["erlang_a_service_level"]), pct(r["erlang_a_abandon_rate"]),
         )
     return table
+
+
+# --- ccsim backtest ----------------------------------------------------------------------------
+
+
+def backtest_summary(res: BacktestResult) -> list[RenderableType]:
+    """What was replayed, the fit table, the days skipped and the notes, then the verdict."""
+    from ..backtest import FIT_CAPTION, FIT_HEADER, fit_rows
+
+    days = res.replayed
+    contacts = sum(d.contacts for d in days)
+    span = f"{days[0].date} to {days[-1].date}" if len(days) > 1 else str(days[0].date)
+    table = _table(f"{escape(res.scenario.name)}: {len(days)} day(s) of {escape(res.log)} replayed ({span}), {contacts:,} contacts, {res.replications} replications", FIT_HEADER, left=FIT_HEADER[:1])
+    table.caption = FIT_CAPTION
+    for row in fit_rows(res):
+        table.add_row(*row)
+    out: list[RenderableType] = [table]
+    out += [Text.assemble(("skipped", "yellow"), f" {d.date}: {d.skipped}") for d in res.days if d.skipped is not None]
+    out += [Text(f"note: {note}") for note in res.notes]
+    out.append(Text(res.verdict, style="green" if res.fits else "red"))
+    return out

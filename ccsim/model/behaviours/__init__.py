@@ -15,6 +15,7 @@ from .live_start import LiveStart
 from .overflow import Overflow
 from .proficiency import AhtProfile, Proficiency
 from .redial import Redial
+from .replay import Replay
 from .resolution import Resolution
 from .silent import SilentChats
 from .transfer import Transfer
@@ -26,6 +27,7 @@ REGISTRY: tuple[type[Behaviour], ...] = (
     ChatSeats,
     Proficiency,
     Complications,
+    Replay,
     AfterContactWork,
     QueueDoor,
     Overflow,
