@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, PrivateAttr, Tag, ValidationError, field_validator, model_validator
 
+from .clock import format_clock
 from .config import (
     MAX_AGENTS,
     MAX_CONTACTS_PER_INTERVAL,
@@ -116,13 +117,7 @@ class Horizon(Strict):
 
     def interval_labels(self) -> list[str]:
         """'08:00', '08:30', ...; past midnight of the first day the day is prefixed ('d2 00:30')."""
-        labels = []
-        for i in range(self.n_intervals):
-            minute = self.start_minute + i * self.interval_minutes
-            day, rem = divmod(minute, 1440)
-            clock = f"{rem // 60:02d}:{rem % 60:02d}"
-            labels.append(clock if day == 0 else f"d{day + 1} {clock}")
-        return labels
+        return [format_clock(self.start_minute + i * self.interval_minutes) for i in range(self.n_intervals)]
 
 
 class Arrivals(TableKeys):

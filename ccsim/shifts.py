@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from .clock import format_clock
 from .config import ClockTime, ScenarioError, Strict, format_validation_error, parse_clock
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -179,8 +180,7 @@ class ShiftPlan:
         """The plan as ``agent_pools -> POOL -> shifts`` entries (start, end, count, breaks)."""
 
         def clock(m: int) -> str:
-            m = (self.day_start_min + m) % 1440
-            return f"{m // 60:02d}:{m % 60:02d}"
+            return format_clock(self.day_start_min + m, with_day=False)
 
         out = []
         for pat, count in self.shifts:
