@@ -24,3 +24,11 @@ def worst_intervals(result: SimulationResult, count: int = 5) -> list[tuple[int,
         if sl.mean is not None
     ]
     return [(i, name) for _, i, name in sorted(cells)[:count]]
+
+
+def missed_intervals(result: SimulationResult, contact_type: str) -> list[int]:
+    """The intervals whose mean service level of ``contact_type`` is below its target, worst first
+    (ties: the earlier). What the run report's headline and the terminal's verdict count."""
+    target = result.scenario.contact_types[contact_type].service_level.target
+    sl = result.intervals_by_contact_type[contact_type]["service_level"]
+    return sorted((i for i, e in enumerate(sl) if e.mean is not None and e.mean < target), key=lambda i: sl[i].mean)

@@ -1,10 +1,12 @@
-"""Staffing that really meets the targets: naive Erlang C, Erlang A and simulation, side by side.
+"""Staffing that really meets the targets: naive Erlang C, Erlang A and simulation, side by side,
+beside the scenario's own plan.
 
 Why three plans: planners staff with SIPP Erlang C on the planned AHT plus a flat shrinkage and
 are surprised on the day. Erlang A adds patience. Only the simulation sees redials, transfers,
 handle-time growth, shrinkage drawn per day, queues carried from one interval into the next and
 imperfect multi-skill pooling. Showing the three per interval, each simulated on the same days
-(common random numbers), is what makes the gap visible.
+(common random numbers), is what makes the gap visible; the plan the scenario already has is
+simulated on those days too, so a planner sees where it stands among them.
 
 The simulation-based plan follows the iterative staffing algorithm (ISA) of Feldman, Mandelbaum,
 Massey & Whitt (Management Science 54(2), 2008): simulate the whole day under the current plan,
@@ -38,11 +40,11 @@ from .erlang import InfeasibleTargetError, solve_agents
 from .evaluation import Evaluation, evaluate, simulate_many
 from .goals import Goals, goals_of
 from .model.tally import ReplicationStats
-from .plans import Plan, agent_hours, concurrency, mean_patience, pool_for, with_plan, with_rosters
+from .plans import Plan, agent_hours, concurrency, current_plan, mean_patience, pool_for, with_plan, with_rosters
 from .scenario import Scenario
 from .sipp import ErlangPlan, erlang_plan
 
-PLAN_LABELS = {"erlang_c": "Erlang C (naive SIPP)", "erlang_a": "Erlang A (SIPP + patience)", "simulated": "simulation (ISA)", "shifts": "shift plan"}
+PLAN_LABELS = {"own": "your plan (the scenario's)", "erlang_c": "Erlang C (naive SIPP)", "erlang_a": "Erlang A (SIPP + patience)", "simulated": "simulation (ISA)", "shifts": "shift plan"}
 
 
 # --- the iterative staffing algorithm ----------------------------------------------------------
@@ -264,7 +266,9 @@ def _trim(scenario, goals, plan, ev, replications, confidence, workers, schedule
 
 @dataclass
 class StaffResult:
-    """Three plans per interval and pool, what each achieves when simulated, and the shift plan."""
+    """The scenario's own plan and three computed ones per interval and pool (``plans``: own,
+    erlang_c, erlang_a, simulated, and shifts when planned), what each achieves when simulated on
+    the same days, and the shift plan."""
 
     scenario: Scenario
     goals: Goals
@@ -362,10 +366,13 @@ def staff(
     log: Callable[[str], None] | None = None,
     scheduler: str | None = None,
 ) -> StaffResult:
-    """Naive Erlang C, Erlang A and simulation-based staffing, each plan simulated on the same days.
+    """Naive Erlang C, Erlang A and simulation-based staffing beside the scenario's own plan, each
+    plan simulated on the same days.
 
-    ``replications`` defaults to the scenario's. ``shift_rules`` (or the scenario's ``shifts:``)
-    turns the simulated requirement into shifts, which are simulated too.
+    ``replications`` defaults to the scenario's. The own plan is worked as the scenario has it (its
+    roster, if it has shifts) and shown as its per-interval head count (``plans.current_plan``).
+    ``shift_rules`` (or the scenario's ``shifts:``) turns the simulated requirement into shifts,
+    which are simulated too.
     """
     started = time.perf_counter()
     if not 0.5 <= confidence < 1:
@@ -374,7 +381,7 @@ def staff(
     goals = goals_of(scenario)
     naive = {"erlang_c": erlang_plan(scenario, goals, "C"), "erlang_a": erlang_plan(scenario, goals, "A")}
     isa = iterate_staffing(scenario, goals, naive["erlang_a"].plan, replications, confidence, workers, max_iterations, log=log, scheduler=scheduler)
-    plans = {"erlang_c": naive["erlang_c"].plan, "erlang_a": naive["erlang_a"].plan, "simulated": isa.plan}
+    plans = {"own": current_plan(scenario), "erlang_c": naive["erlang_c"].plan, "erlang_a": naive["erlang_a"].plan, "simulated": isa.plan}
     rules = shift_rules if shift_rules is not None else scenario.shifts
     shift_plans = {}
     if rules is not None:
@@ -402,3 +409,4 @@ def staff(
         scenario, goals, confidence, replications, scenario.horizon.interval_labels(), plans, achieved, evaluations,
         naive, isa, shift_plans, time.perf_counter() - started,
     )
+    worked["own"] = scenario

@@ -5,7 +5,8 @@ abandoners redial, redials add load, and the service level falls off a cliff, no
 ``explore`` simulates the naive Erlang C plan scaled from well below to above (70% to 130% by
 default), every point on the same simulated days (common random numbers), marks where a few
 agents fewer cost the most, sets the plan's promise beside what the simulation gives it, and
-decomposes the gap between the naive and the realistic requirement by cause.
+decomposes the gap between the naive and the realistic requirement by cause. The scenario's own
+plan is simulated on the same days, so a planner sees on which side of the cliff it stands.
 
 Gap by cause: every reality the scenario switches on is switched off in a copy of the scenario
 (``realities``; generic over the behaviour fields the scenario models hold), the simulation-based
@@ -131,11 +132,16 @@ def scaled(plan: Plan, scale: float) -> Plan:
 def sweep(
     scenario: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
     progress: Callable[[int, int], None] | None = None, scheduler: str | None = None,
-) -> list[SweepPoint]:
-    """Every scale of the naive plan on the same replications, in one batch for the runner."""
+) -> tuple[list[SweepPoint], SweepPoint]:
+    """Every scale of the naive plan, and the scenario's own plan, on the same replications in one
+    batch for the runner. The own plan is worked as the scenario has it (its roster, if it has
+    shifts); its ``scale`` is its agent-hours as a share of the naive plan's."""
     plans = [scaled(naive, s) for s in scales]
-    results = simulate_many([with_plan(scenario, pl) for pl in plans], replications, workers, progress=progress, scheduler=scheduler)
-    return [_point(scenario, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
+    *results, own_reps = simulate_many([with_plan(scenario, pl) for pl in plans] + [scenario], replications, workers, progress=progress, scheduler=scheduler)
+    own = current_plan(scenario)
+    naive_total = sum(map(sum, naive.values()))
+    own_scale = round(sum(map(sum, own.values())) / naive_total, 4) if naive_total else 0.0
+    return [_point(scenario, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)], _point(scenario, own_scale, own, own_reps, goals)
 
 
 def find_cliff(points: list[SweepPoint]) -> dict | None:
@@ -334,7 +340,8 @@ def gap_by_cause(
 
 @dataclass
 class TrapResult:
-    """The sweep around the naive plan, its cliff, the gap by cause and the verdict in words."""
+    """The sweep around the naive plan, the scenario's own plan on the same days, the cliff, the
+    gap by cause and the verdict in words."""
 
     scenario: Scenario
     goals: Goals
@@ -342,6 +349,7 @@ class TrapResult:
     labels: list[str]
     naive: ErlangPlan
     points: list[SweepPoint]
+    own: SweepPoint
     cliff: dict | None
     gap: dict | None
     wall_time_s: float
@@ -354,7 +362,8 @@ class TrapResult:
         return min(self.points, key=lambda p: abs(p.scale - 1.0))
 
     def promise_vs_reality(self) -> list[dict]:
-        """Per interval and contact type: Erlang C's promise for the naive plan, and the simulation's."""
+        """Per interval and contact type: Erlang C's promise for the naive plan, the simulation's,
+        and what the scenario's own plan gives on the same days."""
         pt = self.at_plan
         rows = []
         for name in self.scenario.type_names:
@@ -365,6 +374,7 @@ class TrapResult:
                         "contact_type": name,
                         "promised_service_level": self.naive.promised_sl[name][i],
                         "simulated_service_level": pt.interval_sl[name][i].to_dict(),
+                        "own_plan_service_level": self.own.interval_sl[name][i].to_dict(),
                     }
                 )
         return rows
@@ -393,6 +403,7 @@ class TrapResult:
             "targets": self.goals.to_dict(),
             "naive_plan": self.naive.plan,
             "sweep": [p.to_dict() for p in self.points],
+            "own_plan": {**self.own.to_dict(), "plan": self.own.plan},
             "cliff": self.cliff,
             "promise_vs_reality": self.promise_vs_reality(),
             "gap_by_cause": self.gap,
@@ -465,7 +476,7 @@ def explore(
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
 ) -> TrapResult:
-    """Sweep, cliff, promise against reality and (``causes``) the gap by cause."""
+    """Sweep, the scenario's own plan, cliff, promise against reality and (``causes``) the gap by cause."""
     started = time.perf_counter()
     replications = replications or scenario.replications
     scales = tuple(sorted(set(round(float(s), 4) for s in scales) | {1.0}))
@@ -473,10 +484,10 @@ def explore(
         raise ValueError("scales must be > 0")
     goals = goals_of(scenario)
     naive = erlang_plan(scenario, goals, "C")
-    points = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler)
+    points, own = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler)
     t_sweep = time.perf_counter() - started
     gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
-    res = TrapResult(scenario, goals, replications, scenario.horizon.interval_labels(), naive, points, find_cliff(points), gap, 0.0)
+    res = TrapResult(scenario, goals, replications, scenario.horizon.interval_labels(), naive, points, own, find_cliff(points), gap, 0.0)
     res.verdict = write_verdict(res)
     res.wall_time_s = time.perf_counter() - started
     res.timings = {"sweep": t_sweep, "gap_by_cause": res.wall_time_s - t_sweep}

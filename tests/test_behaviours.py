@@ -551,6 +551,7 @@ def test_behaviour_scenarios_run_and_close_their_books(name, cli, tmp_path):
     assert "Customer behaviour" in result.output
     html = (tmp_path / "report.html").read_text()
     assert "Customers and agents as they really behave" in html
-    # two interval charts beyond the six of every run: what customers did, and (all three have shrinkage) agents
-    assert html.count('class="plotly-graph-div"') == 8
-    assert "What customers did" in html and "Agents scheduled and present" in html
+    # beyond the six measures of every run: what customers did, and each pool's staffing against its requirement
+    assert html.count('class="plotly-graph-div"') == 7 + len(sc.agent_pools)
+    shrinking = sum(pool.shrinkage is not None for pool in sc.agent_pools.values())
+    assert "What customers did" in html and html.count("Erlang A requirement, to schedule (with shrinkage)") == shrinking > 0

@@ -126,3 +126,24 @@ def test_the_probe_sees_errors_and_blank_charts(reports):
     assert any("undefinedFunction" in e for e in seen.errors), seen.errors
     assert seen.charts_dom[0] >= 1 and seen.charts_dom[1] == 0, seen.charts_dom
     assert seen.charts_probe == seen.charts_dom
+
+
+def test_run_report_draws_the_staffing_chart(reports):
+    """The plan in view (issue 16): the run page draws the pool's agents present as one bar per
+    interval, each coloured by how it stands against the stationary Erlang A requirement, the
+    same standing the library computes for the same simulated days."""
+    import re
+
+    import ccsim
+    from ccsim.report.run_report import _STATUS, pool_staffing
+
+    seen = reports["run"]
+    if isinstance(seen, str):
+        pytest.skip(seen)
+    charts = seen.dom.split('class="plotly-graph-div')[1:]
+    [chart] = [c for c in charts if "Staffing of desk against the stationary Erlang A requirement" in c]
+    bars = re.findall(r'<path d="M([\d.]+),([\d.]+)V([\d.]+)H[\d.]+V[\d.]+Z" style="[^"]*fill: rgb\((\d+), (\d+), (\d+)\)', chart.split('class="trace bars"', 1)[1])
+    drawn = sorted((float(x), "#%02x%02x%02x" % tuple(map(int, rgb))) for x, y0, y1, *rgb in bars if y0 != y1)
+    [expected] = pool_staffing(ccsim.simulate(ccsim.scenario_from_dict(copy.deepcopy(TINY))))[0]
+    assert [c for _, c in drawn] == [_STATUS[s][2] for s in expected.status]
+    assert "Erlang A requirement, present (stationary)" in chart

@@ -50,7 +50,7 @@ def test_run_overrides_and_out_dir(cli, tmp_path):
     assert len(rows) == 16 and {"interval_start", "contact_type", "service_level", "service_level_lo", "service_level_hi"} <= set(rows[0])
     html = (out / "report.html").read_text()
     assert "<script src=" not in html and "Plotly" in html  # plotly.js embedded, works offline
-    assert html.count('class="plotly-graph-div"') == 6
+    assert html.count('class="plotly-graph-div"') == 7  # six measures, and the pool's staffing against its requirement
     assert "seed 3" in html
     # written through temporary files, yet with the permissions any new file gets (not owner-only)
     mask = os.umask(0)

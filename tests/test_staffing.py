@@ -110,8 +110,8 @@ def test_cli_staff_json(tmp_path):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert {"intervals", "targets_met", "agent_hours"} <= set(data)
-    assert set(data["intervals"][0]) >= {"interval_start", "pool", "erlang_c", "erlang_a", "simulated"}
+    assert set(data["intervals"][0]) >= {"interval_start", "pool", "own", "erlang_c", "erlang_a", "simulated"}
     assert (tmp_path / "staff_report.html").stat().st_size > 100_000
-    assert (tmp_path / "staffing.csv").read_text().startswith("interval_start,pool,erlang_c")
+    assert (tmp_path / "staffing.csv").read_text().startswith("interval_start,pool,own,erlang_c,erlang_a,simulated")
     bad = CliRunner().invoke(app, ["staff", str(ccsim.bundled_scenario_path("default")), "--target", "sl"])
     assert bad.exit_code == 2

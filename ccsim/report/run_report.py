@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from ..metrics import EstimateColumn
+from ..rankings import missed_intervals
 from ..results import SimulationResult
-from .html import Section, band_traces, colour, figure, render_page, table_html
+from .html import Section, band_traces, colour, figure, render_page, rgba, table_html
 
 
 def _fmt(est, metric: str) -> str:
@@ -31,7 +34,7 @@ def headline(result: SimulationResult) -> list[str]:
     for name, ct in result.scenario.contact_types.items():
         sl = result.intervals_by_contact_type[name]["service_level"]
         target = ct.service_level.target
-        missed = [result.labels[i] for i, e in enumerate(sl) if e.mean is not None and e.mean < target]
+        missed = missed_intervals(result, name)
         day = result.by_contact_type[name]
         goal = f"{target:.0%}/{ct.service_level.seconds:g}s"
         if not day["offered"].mean:  # e.g. a bot without human escape: nobody reaches this queue
@@ -44,8 +47,7 @@ def headline(result: SimulationResult) -> list[str]:
             f"{len(result.labels) - len(missed)} of {len(result.labels)} intervals meet it"
         )
         if missed:
-            worst = min(range(len(sl)), key=lambda i: sl[i].mean if sl[i].mean is not None else 1.0)
-            text += f"; worst {result.labels[worst]} at {sl[worst].mean:.1%}"
+            text += f"; worst {result.labels[missed[0]]} at {sl[missed[0]].mean:.1%}"
         text += f"; {day['abandon_rate'].mean:.1%} abandon, ASA {day['asa_seconds'].mean or 0:.1f} s."
         lines.append(text)
     return lines
@@ -107,6 +109,7 @@ def build_run_report(result: SimulationResult) -> str:
     note = "<p>Each figure is the mean over replications; small print and shaded bands are 95% confidence intervals.</p>"
     sections = [
         Section("The day", note + day_table + pool_table),
+        *_staffing_sections(result, tag, xt),
         Section("Interval by interval", "", tuple(charts)),
     ]
     behaviour = _behaviour_section(result)
@@ -138,8 +141,7 @@ _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 def _behaviour_charts(result: SimulationResult, tag: str, xt: str) -> list:
     """When behaviours are on: what customers did per interval (redials, transfers, balks,
-    callbacks, bot outcomes, silent chat abandons, customers lost) and, for pools with shifts or shrinkage, agents
-    scheduled against present. None of it shows in the queue charts."""
+    callbacks, bot outcomes, silent chat abandons, customers lost). None of it shows in the queue charts."""
     from .behaviour_rows import LABELS, relevant_metrics
 
     sc, x = result.scenario, result.labels
@@ -149,18 +151,139 @@ def _behaviour_charts(result: SimulationResult, tag: str, xt: str) -> list:
         k = names.index(name)
         for j, m in enumerate(m for m in metrics if m in _INTERVAL_COUNTS):
             traces += band_traces(x, result.intervals_by_contact_type[name][m], f"{name}: {LABELS[m][0]}", colour(k), dash=_DASHES[j % len(_DASHES)])
-    pool_traces = []
-    for p, (name, cfg) in enumerate(sc.agent_pools.items()):
-        if cfg.shrinkage is not None or cfg.shifts is not None:
-            c = colour(len(names) + p)
-            pool_traces += band_traces(x, result.intervals_by_pool[name]["agents_scheduled"], f"{name} scheduled", c, dash="dash")
-            pool_traces += band_traces(x, result.intervals_by_pool[name]["agents"], f"{name} present", c)
     charts = []
     if traces:
         charts.append(figure(f"What customers did — {tag}", xt, "contacts or customers per interval", traces))
-    if pool_traces:
-        charts.append(figure(f"Agents scheduled and present — {tag}", xt, "agents (time average)", pool_traces))
     return charts + _who_answered_charts(result, tag, xt)
+
+
+@dataclass(frozen=True)
+class PoolStaffing:
+    """One pool's agents per interval against the stationary Erlang A requirement.
+
+    ``needed_present`` is what Erlang A asks to have on the phones, ``needed_scheduled`` what it
+    asks to schedule once the pool's planned shrinkage is added (None without shrinkage). ``gap``
+    is agents present (the simulation's mean) minus ``needed_present``, the net staffing WFM tools
+    show; ``status`` says short (below 0), meets (less than one agent over) or over."""
+
+    pool: str
+    scheduled: EstimateColumn
+    present: EstimateColumn
+    needed_present: list[int]
+    needed_scheduled: list[int] | None
+    gap: list[float | None]
+    status: list[str | None]
+
+
+def pool_staffing(result: SimulationResult) -> tuple[list[PoolStaffing], list[str]]:
+    """Every pool's staffing against the Erlang A requirement of each interval, and what Erlang
+    could not plan or ignores (``ErlangPlan.notes``).
+
+    The requirement is SIPP's (``sipp.erlang_plan``): each interval solved by Erlang A as its own
+    steady state from the scenario's targets, planned AHT and mean patience, a contact type's agents
+    split over its primary pools. That is the stationary requirement a spreadsheet asks for, not
+    what the simulated day needed: queues carried from one interval into the next, redials and the
+    other behaviours are not in it, and the simulated service level says whether the staffing held."""
+    from ..goals import goals_of
+    from ..plans import copy_scenario
+    from ..sipp import erlang_plan
+
+    sc = result.scenario
+    goals = goals_of(sc)
+    to_schedule = erlang_plan(sc, goals, "A")
+    unshrunk = copy_scenario(sc, agent_pools={p: pool.model_copy(update={"shrinkage": None}) for p, pool in sc.agent_pools.items()})
+    to_be_present = erlang_plan(unshrunk, goals, "A").plan
+    pools = []
+    for name, pool in sc.agent_pools.items():
+        present = result.intervals_by_pool[name]["agents"]
+        gap = [None if e.mean is None else e.mean - need for e, need in zip(present, to_be_present[name])]
+        pools.append(
+            PoolStaffing(
+                name, result.intervals_by_pool[name]["agents_scheduled"], present, to_be_present[name],
+                to_schedule.plan[name] if pool.shrinkage is not None else None, gap,
+                [None if g is None else "short" if g < 0 else "meets" if g < 1 else "over" for g in gap],
+            )
+        )
+    return pools, to_schedule.notes
+
+
+#: Each staffing status: its legend in the charts, its word in the gap table, its colour in both.
+_STATUS = {
+    "short": ("present, short of the requirement", "short", colour(1)),
+    "meets": ("present, meeting it (less than one agent over)", "meets", colour(2)),
+    "over": ("present, one agent or more over it", "over", colour(0)),
+}
+
+
+def _staffing_chart(result: SimulationResult, ps: PoolStaffing, tag: str, xt: str) -> go.Figure:
+    """Bars of agents present coloured by status (whiskers: 95% CI), the scheduled agents where
+    shrinkage or shifts set them apart, and the requirement as steps."""
+    sc, x = result.scenario, result.labels
+    traces: list = []
+    for key, (legend, _, hex_colour) in _STATUS.items():
+        mine = [s == key for s in ps.status]
+        traces.append(
+            go.Bar(
+                x=x, y=[e.mean if m else None for e, m in zip(ps.present, mine)], name=legend, marker_color=rgba(hex_colour, 0.7),
+                error_y=dict(
+                    type="data", symmetric=False, color="#555", thickness=1,
+                    array=[e.hi - e.mean if m and e.hi is not None else None for e, m in zip(ps.present, mine)],
+                    arrayminus=[e.mean - e.lo if m and e.lo is not None else None for e, m in zip(ps.present, mine)],
+                ),
+            )
+        )
+    if ps.needed_scheduled is not None or sc.agent_pools[ps.pool].shifts is not None:
+        hex_colour = colour(len(sc.type_names) + sc.pool_names.index(ps.pool))
+        traces.append(go.Scatter(x=x, y=ps.scheduled.means(), mode="lines+markers", name="scheduled", line=dict(color=hex_colour, dash="dash")))
+    traces.append(go.Scatter(x=x, y=ps.needed_present, mode="lines", line_shape="hvh", name="Erlang A requirement, present (stationary)", line=dict(color="black", width=2)))
+    if ps.needed_scheduled is not None:
+        traces.append(
+            go.Scatter(x=x, y=ps.needed_scheduled, mode="lines", line_shape="hvh", name="Erlang A requirement, to schedule (with shrinkage)", line=dict(color="#777", dash="dot"))
+        )
+    fig = figure(f"Staffing of {ps.pool} against the stationary Erlang A requirement — {tag}", xt, "agents (time average)", traces)
+    # up to seven legend entries: below the chart, where they do not cover the title
+    fig.update_layout(barmode="overlay", bargap=0.15, height=460, margin=dict(b=130), legend=dict(yanchor="top", y=-0.2, xanchor="left", x=0))
+    return fig
+
+
+def _staffing_sections(result: SimulationResult, tag: str, xt: str) -> list[Section]:
+    """A staffing chart per pool with a line on how often it is short, then the gap table."""
+    pools, notes = pool_staffing(result)
+    x = result.labels
+    shrinking = any(ps.needed_scheduled is not None for ps in pools)
+    lines, rows = [], []
+    for ps in pools:
+        short = [i for i, s in enumerate(ps.status) if s == "short"]
+        line = f"<b>{html.escape(ps.pool)}</b>: "
+        if short:
+            worst = min(short, key=lambda i: ps.gap[i])
+            line += f"<span class='bad'>short in {len(short)} of {len(x)} intervals</span> (most: {-ps.gap[worst]:.1f} agents at {x[worst]})"
+        else:
+            line += f"<span class='good'>never short</span> in {len(x)} intervals"
+        lines.append(line + f"; one agent or more over in {ps.status.count('over')}.")
+        for i, label in enumerate(x):
+            cells = [label, html.escape(ps.pool), _fmt(ps.scheduled[i], "agents"), _fmt(ps.present[i], "agents"), str(ps.needed_present[i])]
+            if shrinking:
+                cells.append("" if ps.needed_scheduled is None else str(ps.needed_scheduled[i]))
+            if ps.gap[i] is None:
+                cells += ["n/a", ""]
+            else:
+                _, word, hex_colour = _STATUS[ps.status[i]]
+                cells += [f"{ps.gap[i]:+.1f}", f"<span style='color:{hex_colour}'>{word}</span>"]
+            rows.append(cells)
+    note = (
+        "<p>Agents present in each interval, coloured by how they stand against the interval's Erlang A requirement: "
+        "the agents that formula asks for when each interval is solved as its own steady state (SIPP) with the scenario's "
+        "targets, planned handle time and mean patience. It is the stationary requirement a spreadsheet computes, not what "
+        "the simulated day needed: queues carried over between intervals, redials and the other behaviours are not in it, "
+        "and the service level below says whether the staffing held. Bars are means over replications, whiskers 95% "
+        "confidence intervals.</p><ul>" + "".join(f"<li>{line}</li>" for line in lines + [html.escape(n) for n in notes]) + "</ul>"
+    )
+    header = ["interval", "pool", "scheduled", "present", "Erlang A: present needed"] + (["Erlang A: to schedule"] if shrinking else []) + ["gap (present − needed)", "staffing"]
+    return [
+        Section("Staffing against the requirement", note, tuple(_staffing_chart(result, ps, tag, xt) for ps in pools)),
+        Section("The staffing gap, interval by interval", table_html(header, rows)),
+    ]
 
 
 def _who_answered_charts(result: SimulationResult, tag: str, xt: str) -> list:

@@ -1,4 +1,4 @@
-"""The report of ``ccsim staff``: three staffing curves and what each achieves when simulated."""
+"""The report of ``ccsim staff``: three staffing curves beside the scenario's own plan, and what each achieves when simulated."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from ..staffing import PLAN_LABELS, StaffResult
 from .html import Section, band_traces, colour, figure, render_page, table_html
 
-_DASH = {"erlang_c": "dot", "erlang_a": "dash", "simulated": None, "shifts": "dashdot"}
+_DASH = {"own": "longdash", "erlang_c": "dot", "erlang_a": "dash", "simulated": None, "shifts": "dashdot"}
 
 
 def _summary(res: StaffResult) -> list[str]:
@@ -24,7 +24,7 @@ def _summary(res: StaffResult) -> list[str]:
         )
     else:
         lines.append(f"<span class='bad'>The simulated plan does not meet every target</span>: {sim:,.1f} agent-hours; see the intervals given up below.")
-    for k in ("erlang_c", "erlang_a"):
+    for k in ("own", "erlang_c", "erlang_a"):
         met = res.intervals_meeting(k)
         n = len(res.labels)
         miss = ", ".join(f"{html.escape(t)} {m}/{n}" for t, m in met.items())
@@ -57,7 +57,13 @@ def build_staff_report(res: StaffResult) -> str:
         if pool in res.shift_plans:
             traces.append(go.Bar(x=x, y=res.shift_plans[pool].coverage, name="shifts on duty", marker_color="rgba(150,150,150,0.35)"))
         curves.append(figure(f"Agents scheduled per interval — pool {pool}", xt, "agents (scheduled, before shrinkage)", traces))
-    sections.append(Section("Three staffing curves over the day", "<p>Steps are the agents each method puts in each interval; the simulation's are the fewest that meet every target in every interval.</p>", tuple(curves)))
+    sections.append(
+        Section(
+            "Three staffing curves over the day, and your plan",
+            "<p>Steps are the agents each method puts in each interval, beside the plan the scenario has; the simulation's are the fewest that meet every target in every interval.</p>",
+            tuple(curves),
+        )
+    )
     sl_figs = []
     for t, name in enumerate(sc.type_names):
         traces = []
