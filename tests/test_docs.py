@@ -439,6 +439,52 @@ def test_site_builds_strict(tmp_path):
     assert (tmp_path / "site" / "reference" / "scenario" / "index.html").exists()
 
 
+# --- the site offline ----------------------------------------------------------------------------
+
+#: A script or stylesheet (fonts included) a page would fetch from another host.
+EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']?((?:https?:)?//[^\"' >]+)", re.I)
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    if shutil.which("mkdocs") is None and subprocess.run([sys.executable, "-c", "import mkdocs, material"]).returncode:
+        pytest.skip("mkdocs / mkdocs-material not installed: pip install -e '.[docs]'")
+    site = tmp_path_factory.mktemp("offline") / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=REPO, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return site
+
+
+def test_no_page_loads_anything_from_another_host(built_site):
+    """Offline (a classroom, a locked-down office) every page works as built: no script, stylesheet
+    or font comes from a CDN. The formula renderer, MathJax, is bundled (docs/javascripts/mathjax)."""
+    pages = sorted(built_site.rglob("*.html"))
+    external = {str(p.relative_to(built_site)): EXTERNAL.findall(p.read_text(encoding="utf-8")) for p in pages}
+    assert {page: urls for page, urls in external.items() if urls} == {}
+    with_math = [p for p in pages if 'class="arithmatex"' in p.read_text(encoding="utf-8")]
+    assert with_math and all(re.search(r'<script src="[./]*javascripts/mathjax/tex-mml-chtml.js"', p.read_text(encoding="utf-8")) for p in with_math)
+
+
+@pytest.mark.browser
+def test_formulas_render_with_the_network_off(built_site):
+    """Headless Chromium with every host name unresolvable draws each formula of a page."""
+    from browser import FLAGS, find_chromium, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"needs headless Chromium: {reason}")
+    page = built_site / "concepts" / "erlang-models" / "index.html"
+    formulas = page.read_text(encoding="utf-8").count('class="arithmatex"')
+    profile = built_site.parent / "profile"
+    cmd = [find_chromium(), *FLAGS, f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=15000", "--dump-dom", page.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    assert formulas > 0 and dom.count("<mjx-container") == formulas, dom[-2000:]
+    assert "\\frac" in page.read_text(encoding="utf-8") and "\\frac" not in dom  # no TeX left as text
+
+
 def stages_table() -> str:
     """The table of docs/model.md: each stage and the behaviours wrapping it, in composition order."""
     from ccsim.model.behaviours import REGISTRY
