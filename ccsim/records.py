@@ -2,8 +2,15 @@
 
 Columns: ``arrival_time,contact_type,answer_time,end_time`` (an abandoned contact has no
 ``answer_time``, and its ``end_time`` is when it hung up), then ``replication,pool,wait_seconds,
-handle_seconds`` for convenience. Replication r is simulated as calendar day r after
-``BASE_DATE``, so a run's log looks like r days of one center's data.
+handle_seconds`` for convenience, then ``contact_id,customer_id,outcome``. Replication r is
+simulated as calendar day r after ``BASE_DATE``, so a run's log looks like r days of one center's
+data.
+
+``contact_id`` numbers the rows of the log from 1, in order of arrival, replication by replication.
+``customer_id`` is the ``contact_id`` of the customer's first contact in the log: a redial, a
+transfer or a return after an unresolved service carries the id of the attempt that started it
+(with no repeat-contact behaviour on, every contact is its own customer). ``outcome`` is one of
+``OUTCOMES``.
 
 CSV holds ISO 8601 timestamps to the millisecond and empty cells where a value does not apply.
 Parquet (needs pyarrow: ``pip install 'ccsim[parquet]'``) holds typed columns: timestamps to the
@@ -26,7 +33,21 @@ from .results import SimulationResult
 #: A Monday; replication r is logged as day r after it.
 BASE_DATE = datetime(2026, 1, 5)
 
-COLUMNS = ["arrival_time", "contact_type", "answer_time", "end_time", "replication", "pool", "wait_seconds", "handle_seconds"]
+COLUMNS = [
+    "arrival_time", "contact_type", "answer_time", "end_time", "replication", "pool", "wait_seconds", "handle_seconds",
+    "contact_id", "customer_id", "outcome",
+]
+#: How a contact ended, as the log's ``outcome`` column says (the engine and the behaviours write them).
+OUTCOMES = {
+    "answered": "an agent answered it live",
+    "abandoned": "hung up while waiting (or still waiting when nothing more could happen)",
+    "balked": "hung up on hearing an announcement, without waiting (counted abandoned)",
+    "callback_kept": "accepted a callback and was called back (counted answered, answer_time is the call back)",
+    "callback_broken": "accepted a callback that was never made (counted abandoned)",
+    "silent_abandon": "a chat whose customer left without closing it; end_time is when they left (counted abandoned)",
+    "bot_contained": "resolved by self-service; never offered to an agent (end_time = arrival_time)",
+    "bot_dead_end": "could not reach a human from self-service; never offered to an agent (end_time = arrival_time)",
+}
 _PARQUET_BATCH = 65_536  # rows per Parquet record batch
 
 
@@ -38,13 +59,17 @@ def record_rows(result: SimulationResult) -> Iterator[tuple]:
     warmup = sc.warmup_minutes * 60.0
     close = warmup + sc.horizon.length_s
     day0 = BASE_DATE + timedelta(minutes=sc.horizon.start_minute)
+    contact_id = 0
     for rep, stats in enumerate(result.replication_stats):
         if stats.records is None:
             raise ValueError("the simulation was run without records=True")
         origin = day0 + timedelta(days=rep) - timedelta(seconds=warmup)
-        for kind, arrived, answered, ended, pool in sorted(stats.records, key=lambda r: r[1]):
+        customer_ids: dict[int, int] = {}  # the engine's number of a customer's first row -> its customer_id here
+        # a stable sort: a customer's first contact comes before its later ones, which arrive no earlier
+        for kind, arrived, answered, ended, pool, _, first_row, outcome in sorted(stats.records, key=lambda r: r[1]):
             if not warmup <= arrived < close:
                 continue
+            contact_id += 1
             yield (
                 origin + timedelta(seconds=arrived),
                 types[kind],
@@ -54,6 +79,9 @@ def record_rows(result: SimulationResult) -> Iterator[tuple]:
                 None if pool is None else pools[pool],
                 round((ended if answered is None else answered) - arrived, 3),
                 None if answered is None else round(ended - answered, 3),
+                contact_id,
+                customer_ids.setdefault(first_row, contact_id),
+                outcome,
             )
 
 
@@ -79,9 +107,12 @@ def _write_csv(rows: Iterator[tuple], path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
-        for arrived, kind, answered, ended, rep, pool, wait, handle in rows:
+        for arrived, kind, answered, ended, rep, pool, wait, handle, contact_id, customer_id, outcome in rows:
             writer.writerow(
-                (_stamp(arrived), spreadsheet_cell(kind), _stamp(answered), _stamp(ended), rep, spreadsheet_cell(pool or ""), wait, "" if handle is None else handle)
+                (
+                    _stamp(arrived), spreadsheet_cell(kind), _stamp(answered), _stamp(ended), rep, spreadsheet_cell(pool or ""), wait,
+                    "" if handle is None else handle, contact_id, customer_id, outcome,
+                )
             )
 
 
@@ -90,7 +121,7 @@ def _write_parquet(rows: Iterator[tuple], path: Path) -> None:
     import pyarrow.parquet as pq
 
     ms = pa.timestamp("ms")
-    schema = pa.schema(zip(COLUMNS, [ms, pa.string(), ms, ms, pa.int32(), pa.string(), pa.float64(), pa.float64()]))
+    schema = pa.schema(zip(COLUMNS, [ms, pa.string(), ms, ms, pa.int32(), pa.string(), pa.float64(), pa.float64(), pa.int64(), pa.int64(), pa.string()]))
     with pq.ParquetWriter(path, schema) as writer:
         while chunk := list(islice(rows, _PARQUET_BATCH)):
             columns = [pa.array(values, type=field.type) for values, field in zip(zip(*chunk), schema)]

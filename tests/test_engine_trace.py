@@ -27,12 +27,13 @@ def one_agent_day(**ct_changes) -> dict:
 def test_one_agent_three_calls_trace():
     # t=0 call 1 answered at once, ends 30. t=10 call 2 waits 20 s, answered 30, ends 60.
     # t=20 call 3 would be answered at 60 (wait 40) but its patience is 25: it hangs up at 45.
+    # Rows are numbered as contacts end (1 at 30, 2 at 45, 3 at 60); each call is its own customer.
     sc = scenario_from_dict(one_agent_day())
     stats = simulate_replication(sc, 0, records=True)
     assert sorted(stats.records, key=lambda r: r[1]) == [
-        (0, 0.0, 0.0, 30.0, 0),
-        (0, 10.0, 30.0, 60.0, 0),
-        (0, 20.0, None, 45.0, None),
+        (0, 0.0, 0.0, 30.0, 0, 1, 1, "answered"),
+        (0, 10.0, 30.0, 60.0, 0, 3, 3, "answered"),
+        (0, 20.0, None, 45.0, None, 2, 2, "abandoned"),
     ]
     c = {k: v[0, 0] for k, v in stats.counters.items()}
     assert (c["offered"], c["answered"], c["abandoned"]) == (3, 2, 1)
@@ -57,7 +58,7 @@ def test_agent_whose_shift_ends_finishes_the_contact_in_hand():
     d["agent_pools"]["solo"]["agents"] = [1, 0]
     stats = simulate_replication(scenario_from_dict(d), 0, records=True)
     rows = sorted(stats.records, key=lambda r: r[1])
-    assert rows[0] == (0, 1790.0, 1790.0, 1820.0, 0)
+    assert rows[0][:5] == (0, 1790.0, 1790.0, 1820.0, 0)
     assert rows[1][2] is None and rows[1][3] == 3600.0
     busy = stats.pool_levels["busy_area"][0]
     assert busy.tolist() == pytest.approx([10.0, 20.0])  # busy time split at the boundary

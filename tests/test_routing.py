@@ -119,12 +119,12 @@ def test_a_ring_opens_at_its_after_and_a_freed_first_ring_agent_answers_earlier(
 
     # the first call takes the only first-ring agent; the second waits, and at t = 30 the second ring opens
     stats = simulate_replication(day(100), 0, records=True)
-    assert sorted(stats.records, key=lambda r: r[2]) == [(0, 0.0, 0.0, 100.0, 0), (0, 0.0, 30.0, 130.0, 1)]
+    assert sorted(r[:5] for r in stats.records) == [(0, 0.0, 0.0, 100.0, 0), (0, 0.0, 30.0, 130.0, 1)]
     assert stats.counters["overflowed"].sum() == 1
     np.testing.assert_array_equal(stats.extra["answered_by_pool"].sum(-1), [[1, 1]])
     # the first-ring agent is free at t = 12, before the ring opens: it answers then
     stats = simulate_replication(day(12), 0, records=True)
-    assert sorted(stats.records, key=lambda r: r[2]) == [(0, 0.0, 0.0, 12.0, 0), (0, 0.0, 12.0, 24.0, 0)]
+    assert sorted(r[:5] for r in stats.records) == [(0, 0.0, 0.0, 12.0, 0), (0, 0.0, 12.0, 24.0, 0)]
     assert stats.counters["overflowed"].sum() == 0
 
 

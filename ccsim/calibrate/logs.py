@@ -21,6 +21,9 @@ from ..input_files import read_table
 #: Columns ``ccsim calibrate`` reads, by their canonical names; ``--columns`` maps export names onto them.
 REQUIRED_COLUMNS = ("arrival_time", "answer_time", "end_time")
 KNOWN_COLUMNS = ("arrival_time", "contact_type", "answer_time", "end_time", "pool")
+#: Outcomes (the ``outcome`` column ``ccsim run --records`` writes) of contacts a self-service bot
+#: kept: they never reached the queue, so they are no part of its volumes, waits or patience.
+NEVER_QUEUED = ("bot_contained", "bot_dead_end")
 #: Handle times longer than this are legal but counted as odd (a forgotten wrap-up, a stuck line).
 LONG_HANDLE_S = 4 * 3600.0
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -197,6 +200,8 @@ def _locate_columns(header: list[str], mapping: dict[str, str], name: str) -> di
             problems.append(f"{name}: no {how} in the header; the header has: {', '.join(header)}" + ("" if col in mapping else f"; map yours with --columns {col}=YOUR_HEADER"))
     if problems:
         raise CalibrationError(problems)
+    if "outcome" in header:  # a log ccsim wrote: see NEVER_QUEUED
+        where["outcome"] = header.index("outcome")
     return where
 
 
@@ -241,7 +246,7 @@ def _cell_text(value) -> str:
 def _parse_rows(rows, where: dict[str, int], name: str, zone, source: str, tz: str | None, unit: str, timestamps: TimestampReader) -> ContactLog:
     """Check and collect the (row number, cells) of ``rows``; ``unit`` names what the numbers count in messages ("line" or "row")."""
     arrival_col, answer_col, end_col = where["arrival_time"], where["answer_time"], where["end_time"]
-    type_col, pool_col = where.get("contact_type"), where.get("pool")
+    type_col, pool_col, outcome_col = where.get("contact_type"), where.get("pool"), where.get("outcome")
     type_index: dict[str, int] = {}
     pool_index: dict[str, int] = {}
     type_idx, day, clock, answered, wait, handle, pool_idx = [], [], [], [], [], [], []
@@ -275,7 +280,7 @@ def _parse_rows(rows, where: dict[str, int], name: str, zone, source: str, tz: s
         return absolute, wall
 
     for line, row in rows:
-        if not any(c.strip() for c in row):
+        if not any(c.strip() for c in row) or (outcome_col is not None and row[outcome_col].strip() in NEVER_QUEUED):
             continue
         if len(errors) >= MAX_ERRORS:
             errors.append(f"{name}: more problems not shown; fix these first")

@@ -55,8 +55,11 @@ class Engine:
 
     def __init__(self, scenario: Scenario, replication: int, records: bool = False, behaviours: Sequence[type[Behaviour]] = ()):
         self.scenario = scenario
-        #: per-contact rows (type, arrived_s, answered_s or None, ended_s, pool or None), only when asked
+        #: per-contact rows (type, arrived_s, answered_s or None, ended_s, pool or None, row number,
+        #: the row number of its customer's first contact, outcome), only when asked (``log_contact``)
         self.records: list[tuple] | None = [] if records else None
+        #: customer -> the number of its first contact's row (records with journeys on)
+        self.first_rows: dict = {}
         self.replication = replication
         self.env = simpy.Environment()
         self.schedule = self.env.schedule  # bound once: two or three events per contact go through it
@@ -272,9 +275,10 @@ class Engine:
         self.queue_level(contact.type_index, now, -1)
         self.abandon(contact, now)
 
-    def record_abandon(self, contact: Contact, now: float) -> None:
+    def record_abandon(self, contact: Contact, now: float, outcome: str = "abandoned") -> None:
         """Count an abandon and its wait: the engine's ``abandon``, and for behaviours an abandon
-        whose follow-up they handle themselves (a balk, a broken promise)."""
+        whose follow-up they handle themselves (a balk, a broken promise). ``outcome`` names it in
+        the contact log."""
         contact.state = ABANDONED
         type_index, slot = contact.type_index, contact.arrival_slot
         wait = now - contact.arrived
@@ -284,7 +288,7 @@ class Engine:
             self._short_abandoned[type_index][slot] += 1
         self.tally.record_wait(type_index, slot, wait)
         if self.records is not None:
-            self.records.append((type_index, contact.arrived, None, now, None))
+            self.log_contact(contact, None, now, None, outcome)
 
     _abandon = record_abandon
 
@@ -366,9 +370,19 @@ class Engine:
             return
         self.find_work(agent, now)
 
-    def _log_served(self, contact: Contact, now: float, pool_index: int) -> None:
+    def _log_served(self, contact: Contact, now: float, pool_index: int, outcome: str = "answered") -> None:
         """The contact-log row of a contact whose service ends now (records on only)."""
-        self.records.append((contact.type_index, contact.arrived, contact.answered, now, pool_index))
+        self.log_contact(contact, contact.answered, now, pool_index, outcome)
+
+    def log_contact(self, contact: Contact, answered: float | None, ended: float, pool_index: int | None, outcome: str) -> None:
+        """Append the contact-log row of a contact that ends now (records on only). Rows are
+        numbered as they are written; a customer is known by its first contact's number, whose row
+        is always written before the customer's next contact arrives (a redial follows an abandon,
+        a transfer a service)."""
+        row = len(self.records) + 1
+        customer = contact.customer if self.journeys is not None else None
+        first = row if customer is None else self.first_rows.setdefault(customer, row)
+        self.records.append((contact.type_index, contact.arrived, answered, ended, pool_index, row, first, outcome))
 
     def _after_service(self, contact: Contact) -> None:
         self.journeys.answered(contact.customer)

@@ -23,9 +23,11 @@ stage                 handler signature            the engine's own handler
 ``after_service`` [t] ``(contact)``                the customer's journey ends served
 ``give_up``           ``(contact)``                a waiting contact's patience ran out: it leaves
                                                    the queue and ``abandon``
-``abandon``           ``(contact, now)``           counts the abandon and its wait
+``abandon``           ``(contact, now, outcome)``  counts the abandon and its wait; ``outcome``
+                                                   (default ``abandoned``) names it in the log
 ``after_abandon`` [t] ``(contact, now, balked)``   the customer's journey ends abandoned
-``log_served``        ``(contact, now, pool)``     the contact-log row of a service that ended
+``log_served``        ``(contact, now, pool,       the contact-log row of a service that ended
+                      outcome)``                   (``outcome`` default ``answered``)
 ``new_agent``         ``(pool)``                   an agent (or chat seat) who comes on shift
 ====================  ===========================  ================================================
 
@@ -43,8 +45,10 @@ engine's own code.
 
 What a behaviour may use of the engine (its API; everything else is the engine's business):
 ``env.now``; ``present(contact, origin_rows)`` to offer another attempt; ``enqueue(contact)``; the composed stages
-(``route``, ``answer``, ``begin_work``, ``abandon``, ...); ``extend_work(agent, seconds)``; ``record_abandon(contact, now)`` to
-count an abandon without what follows it; ``wake_after(delay, handlers, subject)``;
+(``route``, ``answer``, ``begin_work``, ``abandon``, ...); ``extend_work(agent, seconds)``; ``record_abandon(contact, now, outcome)`` to
+count an abandon without what follows it; ``log_contact(contact, answered, ended, pool, outcome)`` for the
+contact-log row of a contact that never reaches a queue (``records`` is None when no log is kept);
+``wake_after(delay, handlers, subject)``;
 ``queue_level(queue, now, delta)``; ``add_queue()``; ``set_staff(pool, agents)``; ``counters``;
 ``pools``, ``pools_for``, ``queues``, ``waiting``, ``handle_draw``, ``seats_per_agent``,
 ``closing``; and ``journeys`` (the customer-journey behaviour, None when off) for ``attempt`` and

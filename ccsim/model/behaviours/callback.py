@@ -27,7 +27,7 @@ from ..seam import TypeBehaviour
 class QueueDoor(TypeBehaviour):
     name = "announcement_callback"
     layer = 35  # a kept callback's answer is counted inside the journey's (which sees every answer)
-    wraps = ("queue_door", "answer")
+    wraps = ("queue_door", "answer", "log_served")
     counters = (
         "callbacks_offered",
         "callbacks_accepted",
@@ -129,7 +129,7 @@ class QueueDoor(TypeBehaviour):
                     loud = expected > threshold
                 if loud and balks() < balk_probability:
                     balked[type_index][slot] += 1
-                    engine.record_abandon(contact, now)
+                    engine.record_abandon(contact, now, "balked")
                     engine.after_abandon[type_index](contact, now, True)
                     return
             if callback is not None:
@@ -148,7 +148,7 @@ class QueueDoor(TypeBehaviour):
                                 due(contact)
                         else:
                             broken[type_index][slot] += 1
-                            engine.record_abandon(contact, now)
+                            engine.record_abandon(contact, now, "callback_broken")
                             if broken_cfg is not None and recontacts() < broken_cfg.recontact_probability:
                                 engine.wake_after(recontact_delay(), recontact_handlers, contact)
                             else:
@@ -187,3 +187,13 @@ class QueueDoor(TypeBehaviour):
             engine.begin_work(agent, contact, contact.handle)
 
         return answer
+
+    def log_served(self, inner):
+        """A kept callback's row in the contact log says so."""
+        if self.callback_queue is None:
+            return inner
+
+        def log_served(contact, now: float, pool_index: int, outcome: str = "answered") -> None:
+            inner(contact, now, pool_index, "callback_kept" if contact.callback_at is not None else outcome)
+
+        return log_served

@@ -4,6 +4,8 @@ Contained contacts are ``bot_contained`` (customer outcome: self-served) and nev
 the human queue. The rest reach the queue if ``human_escape`` is on; otherwise they are
 ``bot_dead_ends``: a share comes back later through ``hop_to`` (counted ``channel_hops`` there),
 the others end unresolved. Only first attempts meet the bot; redials go straight to the queue.
+The contact log has a row for each contact the bot keeps (outcome ``bot_contained`` or
+``bot_dead_end``), ending the moment it arrived.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class SelfService(TypeBehaviour):
 
     def arrive(self, to_the_queue):
         engine, cfg, name = self.engine, self.config, self.type_name
-        journeys = engine.journeys
+        journeys, records = engine.journeys, engine.records
         contains = self.uniforms("bot", name)
         counters = engine.counters
         contained, dead_ends, hops = counters["bot_contained"], counters["bot_dead_ends"], counters["channel_hops"]
@@ -49,11 +51,15 @@ class SelfService(TypeBehaviour):
         def arrive(contact) -> None:
             if contains() < share:
                 contained[type_index][contact.arrival_slot] += 1
+                if records is not None:
+                    engine.log_contact(contact, None, contact.arrived, None, "bot_contained")
                 journeys.self_served(contact.customer)
             elif escape:
                 to_the_queue(contact)
             else:
                 dead_ends[type_index][contact.arrival_slot] += 1
+                if records is not None:
+                    engine.log_contact(contact, None, contact.arrived, None, "bot_dead_end")
                 if hop_probability > 0 and hops_now() < hop_probability:
                     engine.wake_after(hop_delay(), hop_handlers, contact.customer)
                 else:

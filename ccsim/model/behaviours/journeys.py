@@ -149,9 +149,10 @@ class Journeys(Behaviour):
         engine = self.engine
         broken = engine.counters["callbacks_broken"]
 
-        def abandon(contact, now: float) -> None:
-            inner(contact, now)
-            if contact.callback_at is not None:  # a callback still pending at the close: a broken promise
+        def abandon(contact, now: float, outcome: str = "abandoned") -> None:
+            pending = contact.callback_at is not None  # a callback still pending at the close: a broken promise
+            inner(contact, now, "callback_broken" if pending else outcome)
+            if pending:
                 broken[contact.type_index][contact.arrival_slot] += 1
                 self.unresolved(contact.customer)
             elif engine.closing:

@@ -12,7 +12,8 @@ this:
   nobody and moves on; the work starts like any other (chat seats count it as a chat held);
 - one still queued at the close is dropped without being counted twice.
 
-The per-contact log has one row for it, at the moment its customer left.
+The per-contact log has one row for it, at the moment its customer left (outcome
+``silent_abandon``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class SilentChats(Behaviour):
             if type_index not in share or decide[type_index]() >= share[type_index]:
                 inner(contact)
                 return
-            engine.abandon(contact, engine.env.now)  # the customer has gone: counted abandoned now ...
+            engine.abandon(contact, engine.env.now, "silent_abandon")  # the customer has gone: counted abandoned now ...
             contact.state = WAITING  # ... but the chat stays in the queue: the center cannot tell
             contact.silent = True
             silent[type_index][contact.arrival_slot] += 1
@@ -62,11 +63,11 @@ class SilentChats(Behaviour):
         return give_up
 
     def abandon(self, inner):
-        def abandon(contact, now: float) -> None:
+        def abandon(contact, now: float, outcome: str = "abandoned") -> None:
             if contact.silent:  # still queued at the close: already counted
                 contact.state = DONE
                 return
-            inner(contact, now)
+            inner(contact, now, outcome)
 
         return abandon
 
@@ -86,8 +87,8 @@ class SilentChats(Behaviour):
         return answer
 
     def log_served(self, inner):
-        def log_served(contact, now: float, pool_index: int) -> None:
+        def log_served(contact, now: float, pool_index: int, outcome: str = "answered") -> None:
             if not contact.silent:  # a silent chat's row was written when its customer left
-                inner(contact, now, pool_index)
+                inner(contact, now, pool_index, outcome)
 
         return log_served
