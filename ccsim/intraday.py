@@ -95,8 +95,7 @@ def rest_of_day(scenario: Scenario, state: LiveState, factor: float = 1.0, scale
     horizon = scenario.horizon
     first = int(state.minute(horizon.start_minute) // horizon.interval_minutes)
     scaled = set(state.actuals) if scaled is None else scaled
-    # skills are written out below: pydantic's serializer cannot tell their list and map forms apart
-    raw: dict[str, Any] = scenario.model_dump(mode="json", exclude_none=True, exclude={"variants"}, warnings=False)
+    raw: dict[str, Any] = scenario.model_dump(mode="json", exclude_none=True, exclude={"variants"})
     raw["name"] = f"{scenario.name}, from {state.at}"
     raw["warmup_minutes"] = 0
     raw["horizon"] = {
@@ -116,7 +115,6 @@ def rest_of_day(scenario: Scenario, state: LiveState, factor: float = 1.0, scale
             section["aht_by_interval"] = ct.aht_by_interval[first:]
     for name, pool in scenario.agent_pools.items():
         section = raw["agent_pools"][name]
-        section["skills"] = {skill: detail.model_dump() for skill, detail in pool.skill_details.items()}
         if isinstance(pool.agents, list):
             section["agents"] = pool.agents[first:]
         if pool.shrinkage is not None and isinstance(pool.shrinkage.mean, list):

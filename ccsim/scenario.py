@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, PrivateAttr, Tag, ValidationError, field_validator, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, ValidationError, field_serializer, field_validator, model_validator
 
 from .clock import format_clock
 from .config import (
@@ -256,6 +256,11 @@ class AgentPool(Strict):
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = Field(None, description="shifts with start, end and breaks, instead of agents")
     shrinkage: Shrinkage | None = Field(None, description="share of scheduled time lost, random per replication and agent; omitted = none")
     concurrency: Concurrency | None = Field(None, description="chat agents holding several chats at once; omitted = one contact at a time")
+
+    @field_serializer("skills")
+    def _skills_as_written(self, skills):
+        """Dumped as the list or map it is: pydantic's union serializer warns on the map of Skill."""
+        return list(skills) if isinstance(skills, list) else {name: skill.model_dump() for name, skill in skills.items()}
 
     @field_validator("skills", mode="before")
     @classmethod
