@@ -543,7 +543,8 @@ def staff(
     scenario: Optional[Path] = ScenarioArg,
     target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target: sl=0.8, sl=80/20, asa=30, abandon=0.05, occupancy=0.9; prefix a contact type or pool: chat.sl=0.9. Repeatable."),
     shifts_file: Optional[Path] = typer.Option(None, "--shifts", help="Shift rules YAML (kinds, start grid, breaks, opening hours); default: the scenario's shifts: section."),
-    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications per simulated plan (default: the scenario's)."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Days the search decides on, fixed (default: the scenario's, doubled while a decision is noisier than half an agent)."),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, max=100_000, help="Most days the search doubles up to (default 200; with --replications, none)."),
     confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence (a share, e.g. 0.8) with which every interval must meet its targets."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv and staff_report.html here."),
     as_json: bool = JsonOpt,
@@ -574,7 +575,9 @@ def staff(
             fail(bad)
     log = search_log(as_json)
     with interruptible("interrupted; nothing written"):
-        res = staff_plan(sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler)
+        res = staff_plan(
+            sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler, max_replications=max_replications
+        )
     data = res.to_dict()
     if as_json:
         print_json(data)

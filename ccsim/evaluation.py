@@ -44,7 +44,8 @@ def simulate_many(
 
 
 def _bound(values: np.ndarray, confidence: float, upper: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mean, one-sided bound, n) over axis 0 ignoring NaN; the bound is the mean where n < 2."""
+    """(mean, one-sided bound, standard error) over axis 0 ignoring NaN; the bound is the mean and
+    the standard error 0 where fewer than two replications have the figure."""
     from scipy import stats as sps  # a second to import: only when plans are evaluated
 
     v = np.asarray(values, float)
@@ -54,9 +55,9 @@ def _bound(values: np.ndarray, confidence: float, upper: bool) -> tuple[np.ndarr
         mean = np.where(n > 0, np.nansum(np.where(ok, v, 0), 0) / np.maximum(n, 1), np.nan)
         dev = np.where(ok, v - mean, 0.0)
         sd = np.sqrt(np.sum(dev * dev, 0) / np.maximum(n - 1, 1))
-        t = sps.t.ppf(confidence, np.maximum(n - 1, 1))
-        half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), 0.0)
-    return mean, (mean + half if upper else mean - half), n
+        se = np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), 0.0)
+        half = sps.t.ppf(confidence, np.maximum(n - 1, 1)) * se
+    return mean, (mean + half if upper else mean - half), se
 
 
 def _div(a, b):
@@ -73,6 +74,7 @@ class Evaluation:
     failing: dict[str, list[list[str]]]  # type -> per interval -> names of failed measures
     means: dict[str, dict[str, np.ndarray]]
     bounds: dict[str, dict[str, np.ndarray]]
+    sl_se: dict[str, np.ndarray]  # standard error of each interval's mean service level
     pool_occupancy: dict[str, np.ndarray]
     pool_occupancy_bound: dict[str, np.ndarray]
     pool_ok: dict[str, np.ndarray]
@@ -85,9 +87,10 @@ class Evaluation:
     def all_ok(self) -> bool:
         return all(v.all() for v in self.type_ok.values()) and all(v.all() for v in self.pool_ok.values())
 
-    def share_ok(self) -> float:
-        """Share of the (contact type, interval) cells with contacts that meet their targets."""
-        cells = [ok for name, row in self.type_ok.items() for ok, n in zip(row, self.offered[name]) if n > 0]
+    def share_ok(self, skip: frozenset[tuple[str, int]] = frozenset()) -> float:
+        """Share of the (contact type, interval) cells with contacts that meet their targets, the
+        cells in ``skip`` left out (a search's given-up intervals are outside its promise)."""
+        cells = [ok for name, row in self.type_ok.items() for i, (ok, n) in enumerate(zip(row, self.offered[name])) if n > 0 and (name, i) not in skip]
         return float(np.mean(cells)) if cells else 1.0
 
 
@@ -100,10 +103,10 @@ def evaluate(scenario: Scenario, reps: list[ReplicationStats], goals: Goals, con
     horizon = scenario.horizon
     bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
     types, pools = stack_counters(reps, bases, horizon.interval_s)
-    type_ok, failing, means, bounds, offered, answered = {}, {}, {}, {}, {}, {}
+    type_ok, failing, means, bounds, sl_se, offered, answered = {}, {}, {}, {}, {}, {}, {}
     for k, name in enumerate(scenario.type_names):
         goal = goals.types[name]
-        sl_m, sl_lo, _ = _bound(_div(types["within_sl"][:, k], types["sl_base"][:, k]), confidence, upper=False)
+        sl_m, sl_lo, sl_se[name] = _bound(_div(types["within_sl"][:, k], types["sl_base"][:, k]), confidence, upper=False)
         asa_m, asa_hi, _ = _bound(_div(types["wait_answered_sum"][:, k], types["answered"][:, k]), confidence, upper=True)
         ab_m, ab_hi, _ = _bound(_div(types["abandoned"][:, k], types["offered"][:, k]), confidence, upper=True)
         means[name] = {"service_level": sl_m, "asa_seconds": asa_m, "abandon_rate": ab_m}
@@ -130,11 +133,31 @@ def evaluate(scenario: Scenario, reps: list[ReplicationStats], goals: Goals, con
         pool_ok[name] = np.array([limit is None or not np.isfinite(x) or x <= limit + 1e-9 for x in hi])
         busy[name] = pools["busy_area"][:, j].mean(0)
         present[name] = pools["staffed_area"][:, j].mean(0) / horizon.interval_s
-    return Evaluation(type_ok, failing, means, bounds, occupancy, occupancy_hi, pool_ok, offered, answered, busy, present)
+    return Evaluation(type_ok, failing, means, bounds, sl_se, occupancy, occupancy_hi, pool_ok, offered, answered, busy, present)
+
+
+#: Fresh days: replications numbered from here on were never seen by a staffing search, whose days
+#: are replications 0, 1, 2, ... (a scenario asks for at most 100,000 of them).
+FRESH_DAYS = 1_000_000
+#: On fresh days an interval falls *significantly* short when a one-sided bound at this level misses.
+SIGNIFICANCE = 0.05
+
+
+def not_significantly_short(scenario: Scenario, reps: list[ReplicationStats], goals: Goals, significance: float = SIGNIFICANCE) -> Evaluation:
+    """Each interval judged *not significantly short*: it fails only when a target is missed at
+    one-sided ``significance`` (``evaluate`` at a confidence below 0.5 puts each bound on the other
+    side of the mean). How a promise made with confidence is checked on new days."""
+    return evaluate(scenario, reps, goals, _significance(significance))
+
+
+def _significance(value: float) -> float:
+    if not 0 < value < 0.5:
+        raise ValueError(f"significance must be in (0, 0.5), got {value}")
+    return value
 
 
 def recheck(
-    scenario: Scenario, plan: Plan, goals: Goals, replications: int, first_replication: int = 1_000_000, significance: float = 0.05,
+    scenario: Scenario, plan: Plan, goals: Goals, replications: int, first_replication: int = FRESH_DAYS, significance: float = SIGNIFICANCE,
     workers: int | None = None, scheduler: str | None = None,
 ) -> Evaluation:
     """The plan simulated on new days (replications the search never saw), each interval judged
@@ -142,9 +165,8 @@ def recheck(
 
     This is how to check the staffing's promise (``StaffResult.promised_share``): the share of
     cells that hold (``Evaluation.share_ok``) should be at least the confidence it was found with.
-    ``evaluate`` at confidence ``significance`` < 0.5 puts each bound on the other side of the mean.
+    ``staff`` does it for every plan it reports.
     """
-    if not 0 < significance < 0.5:
-        raise ValueError(f"significance must be in (0, 0.5), got {significance}")
+    _significance(significance)
     (reps,) = simulate_many([with_plan(scenario, plan)], replications, workers, first_replication, scheduler=scheduler)
-    return evaluate(scenario, reps, goals, significance)
+    return not_significantly_short(scenario, reps, goals, significance)

@@ -85,7 +85,7 @@ def test_an_interval_that_cannot_be_rescued_is_given_up_with_a_reason():
     assert res.plans["simulated"]["vip_desk"][2] < cap  # stopped for lack of progress, not at the cap
     assert res.isa.iterations < 15
     assert not res.targets_met
-    ev = res.evaluations["simulated"]
+    ev = res.isa.evaluation
     assert ev.type_ok["calls"].all()  # the rest of the day is still staffed to target
     assert ev.means["vip"]["service_level"][2] < 0.7
 

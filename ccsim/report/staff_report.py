@@ -20,15 +20,16 @@ def _summary(res: StaffResult) -> list[str]:
         lines.append(
             f"<span class='good'>The simulated plan meets every target in every interval</span> "
             f"(one-sided confidence {res.confidence:.0%}, {res.replications} replications): {sim:,.1f} agent-hours. "
-            f"Its promise: on new days at least {res.promised_share:.0%} of the intervals do not fall significantly short."
+            f"{html.escape(res.search_summary())}"
         )
     else:
         lines.append(f"<span class='bad'>The simulated plan does not meet every target</span>: {sim:,.1f} agent-hours; see the intervals given up below.")
+    lines.append(f"<span class='{'good' if res.promise_held else 'bad'}'>{html.escape(res.promise_verdict())}</span>")
     for k in ("own", "erlang_c", "erlang_a"):
         met = res.intervals_meeting(k)
         n = len(res.labels)
         miss = ", ".join(f"{html.escape(t)} {m}/{n}" for t, m in met.items())
-        lines.append(f"{PLAN_LABELS[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets when simulated: {miss}.")
+        lines.append(f"{PLAN_LABELS[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets on the fresh days: {miss}.")
     if "shifts" in res.plans:
         lost = sum(len(sp.uncovered_intervals) for sp in res.shift_plans.values())
         paid = sum(sp.paid_hours for sp in res.shift_plans.values())
@@ -72,7 +73,7 @@ def build_staff_report(res: StaffResult) -> str:
         g = res.goals.types[name]
         traces.append(go.Scatter(x=x, y=[g.sl_target] * len(x), mode="lines", name=f"target {g.sl_target:.0%}/{g.sl_seconds:g}s", line=dict(color="black", dash="dot", width=1)))
         sl_figs.append(figure(f"Service level each plan achieves when simulated — {name}", xt, "answered within T / offered", traces, percent=True, y_range=[0, 1.05]))
-    sections.append(Section("What each plan achieves", f"<p>Each plan simulated on the same {res.replications} days (common random numbers); bands are 95% confidence intervals.</p>", tuple(sl_figs)))
+    sections.append(Section("What each plan achieves", f"<p>Each plan simulated on the same {res.evaluation_replications} fresh days, replications the search never saw (common random numbers); bands are 95% confidence intervals.</p>", tuple(sl_figs)))
     day_rows = []
     for plan in res.plans:
         for name in sc.type_names:
@@ -87,8 +88,8 @@ def build_staff_report(res: StaffResult) -> str:
             if sp.uncovered_intervals:
                 body += "<p class='bad'>Not coverable under the rules: " + ", ".join(f"{lab} ({u:.1f} short)" for lab, u in zip(sp.labels, sp.uncovered) if u > 1e-6) + "</p>"
         sections.append(Section("Shift plan", body))
-    it_rows = [[str(h["iteration"]), f"{h['agent_hours']:,.1f}", str(h["failing_intervals"])] for h in res.isa.history]
-    sections.append(Section("How the simulation-based plan was found", f"<p>Iterative staffing algorithm (Feldman, Mandelbaum, Massey &amp; Whitt 2008), started from the Erlang A plan: {res.isa.simulations} simulated batches of {res.replications} days.</p>" + table_html(["iteration", "agent-hours", "failing (type, interval) cells"], it_rows)))
+    it_rows = [[str(h["iteration"]), str(h["replications"]), f"{h['agent_hours']:,.1f}", str(h["failing_intervals"])] for h in res.isa.history]
+    sections.append(Section("How the simulation-based plan was found", f"<p>Iterative staffing algorithm (Feldman, Mandelbaum, Massey &amp; Whitt 2008), started from the Erlang A plan: {res.isa.simulations} plans simulated, {res.isa.simulated_days:,} plan-days in all, every plan on the same days; each stage on more of them.</p>" + table_html(["iteration", "days", "agent-hours", "failing (type, interval) cells"], it_rows)))
     subtitle = f"{len(x)} intervals of {sc.horizon.interval_minutes} min, {res.replications} replications, seed {sc.seed}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {sc.seed}, {res.replications} replications, wall time {res.wall_time_s:.1f} s"
     return render_page(f"ccsim staff: {sc.name}", subtitle, _summary(res), sections, footer)

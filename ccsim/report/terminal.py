@@ -236,12 +236,16 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
     for row in res.rows():
         plans.add_row(row["interval_start"], escape(row["pool"]), *[str(row[k]) for k in res.plans])
     hours = res.agent_hours()
-    achieved = _table("Agent-hours and what each plan achieves when simulated", ("plan", "agent-hours", "intervals meeting targets"), left=("plan",))
+    achieved = _table(
+        f"Agent-hours and what each plan achieves on the same {res.evaluation_replications} fresh days", ("plan", "agent-hours", "intervals meeting targets"), left=("plan",)
+    )
     for k in res.plans:
         met = ", ".join(f"{t} {m}/{len(res.labels)}" for t, m in res.intervals_meeting(k).items())
         achieved.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", escape(met))
     out: list[RenderableType] = [plans, achieved]
     out.append(("targets met in every interval" if res.targets_met else "[red]targets NOT met everywhere[/]") + f" ({res.wall_time_s:.1f} s)")
+    out.append(Text(res.search_summary()))
+    out.append(Text(res.promise_verdict(), style=None if res.promise_held else "red"))
     out += [Text.assemble(("given up", "red"), f" {u['interval_start']} {u['name']}: {u['reason']}") for u in res.isa.unrescued]
     out += [
         f"shift plan {escape(sp.pool)}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
