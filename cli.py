@@ -47,6 +47,7 @@ WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker pro
 JsonOpt = typer.Option(False, "--json", help="Print only the JSON to stdout.")
 StateOpt = typer.Option(None, "--state", help="Start from this state of the center (YAML or JSON: at, waiting, in_service, agents_now, ...; docs/intraday.md) and simulate the rest of the day.")
 ReforecastOpt = typer.Option(True, "--reforecast/--no-reforecast", help="With --state: scale the rest of the day's forecast by how the day has run so far (the state's actuals).")
+ForecastOpt = typer.Option(None, "--forecast", help="With --state: the rest of the day's volumes from this file (CSV or Excel, a column per contact type, one row per interval from the one holding at) instead of the reforecast.")
 SchedulerOpt = typer.Option(
     None, "--scheduler", envvar="CCSIM_DASK_SCHEDULER", help="Run on a Dask cluster at this address, e.g. tcp://host:8786 (needs the dask extra, docs/scale.md)."
 )
@@ -236,24 +237,24 @@ def load_state(path: Path, scenario: Scenario):
     return state
 
 
-def intraday_plans(plans: list, state_path: Path, reforecast: bool):
+def intraday_plans(plans: list, state_path: Path, reforecast: bool, forecast: Optional[Path]):
     """Each plan's rest of the day from one state (compare --state)."""
     from ccsim.intraday import plans_from_state
 
     state = load_state(state_path, plans[0].scenario)
     try:
-        return plans_from_state(plans, state, reforecast)
+        return plans_from_state(plans, state, reforecast, forecast)
     except ScenarioError as exc:
         fail(exc.problems)
 
 
-def intraday_scenario(sc: Scenario, state_path: Path, reforecast: bool):
+def intraday_scenario(sc: Scenario, state_path: Path, reforecast: bool, forecast: Optional[Path]):
     """The rest of the day from a state (staff --state), and its reforecast."""
     from ccsim.intraday import from_state
 
     state = load_state(state_path, sc)
     try:
-        return from_state(sc, state, reforecast)
+        return from_state(sc, state, reforecast, forecast)
     except ScenarioError as exc:
         fail(exc.problems)
 
@@ -269,11 +270,9 @@ def comparison_data(cmp, ref) -> dict:
     return data
 
 
-def print_actions(cmp) -> None:
+def print_actions(actions: list[dict]) -> None:
     """Which action recovers the most service per agent-hour (compare --state)."""
-    from ccsim.intraday import action_ranking
-
-    for row in action_ranking(cmp):
+    for row in actions:
         rate = "at no extra agent-hour" if row["points_per_agent_hour"] is None else f"{row['points_per_agent_hour']:+.2f} points per extra agent-hour"
         out.print(
             f"- action {row['plan']}: {row['contact_type']} service level {row['service_level_points']:+.1f} points "
@@ -283,8 +282,11 @@ def print_actions(cmp) -> None:
 
 
 def print_reforecast(ref) -> None:
-    raw = f" (actual/forecast {ref.raw_ratio:.3f} over {ref.intervals_observed} intervals)" if ref.raw_ratio is not None else ""
-    err.print(f"reforecast: the rest of the day's forecast x {ref.factor:.3f}{raw}; {ref.method}", markup=False, highlight=False, soft_wrap=True)
+    if ref.raw_ratio is None:  # kept as forecast, or a forecast file
+        line = ref.method
+    else:
+        line = f"the rest of the day's forecast x {ref.factor:.3f} (actual/forecast {ref.raw_ratio:.3f} over {ref.intervals_observed} intervals); {ref.method}"
+    err.print(f"reforecast: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("now")
@@ -295,6 +297,7 @@ def now_command(
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=1, max=100_000, help="Override the scenario's replications."),
     reforecast: bool = ReforecastOpt,
+    forecast: Optional[Path] = ForecastOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
 ) -> None:
@@ -308,7 +311,7 @@ def now_command(
         "interrupted before any replication finished; nothing written"
     ):
         try:
-            res = now(sc, live, replications=replications, workers=workers, reforecast_on=reforecast, progress=progress, scheduler=scheduler)
+            res = now(sc, live, replications=replications, workers=workers, reforecast_on=reforecast, forecast=forecast, progress=progress, scheduler=scheduler)
         except ScenarioError as exc:
             fail(exc.problems)
     if as_json:
@@ -345,6 +348,7 @@ def compare(
     scheduler: Optional[str] = SchedulerOpt,
     state: Optional[Path] = StateOpt,
     reforecast: bool = ReforecastOpt,
+    forecast: Optional[Path] = ForecastOpt,
 ) -> None:
     """Compare staffing plans on the same simulated days: paired differences (B - A) with 95% CIs."""
     from ccsim.compare import ComparisonError, Plan, plans_from_scenario
@@ -372,7 +376,7 @@ def compare(
     check_replications(replications, [p.scenario for p in plans])
     ref = None
     if state is not None:  # every plan from the same state, over the rest of the day
-        plans, ref = intraday_plans(plans, state, reforecast)
+        plans, ref = intraday_plans(plans, state, reforecast, forecast)
         if not as_json:
             print_reforecast(ref)
     with progress_bar(not as_json and sys.stderr.isatty(), f"{len(plans)} plans") as progress, interruptible(
@@ -382,16 +386,16 @@ def compare(
             cmp = ccsim.compare(plans, replications=replications, seed=seed, workers=workers, progress=progress, baseline=baseline or 0, scheduler=scheduler)
         except ComparisonError as exc:
             fail(exc.problems)
+    data = comparison_data(cmp, ref)
     if as_json:
-        print_json(comparison_data(cmp, ref))
+        print_json(data)
     else:
         print_comparison(cmp)
-        if ref is not None:
-            print_actions(cmp)
+        print_actions(data.get("actions", []))
     if out_dir is not None:
         from ccsim.report.compare_report import build_compare_report
 
-        files = {"report.html": build_compare_report(cmp), "comparison.json": JsonContent(comparison_data(cmp, ref)), "differences.csv": CsvContent(cmp.differences_csv())}
+        files = {"report.html": build_compare_report(cmp, data.get("actions")), "comparison.json": JsonContent(data), "differences.csv": CsvContent(cmp.differences_csv())}
         if images is not None:
             files["charts"] = chart_images(cmp, images)
         written = save({out_dir: files})
@@ -552,6 +556,7 @@ def staff(
     scheduler: Optional[str] = SchedulerOpt,
     state: Optional[Path] = StateOpt,
     reforecast: bool = ReforecastOpt,
+    forecast: Optional[Path] = ForecastOpt,
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
     from ccsim.staffing import staff as staff_plan
@@ -559,7 +564,7 @@ def staff(
     sc = load_with_targets(scenario, target, out_dir)
     check_replications(replications, [sc])
     if state is not None:  # re-plan the rest of the day from the state the center is in
-        sc, ref = intraday_scenario(sc, state, reforecast)
+        sc, ref = intraday_scenario(sc, state, reforecast, forecast)
         if not as_json:
             print_reforecast(ref)
     rules = None

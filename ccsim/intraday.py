@@ -22,11 +22,11 @@ from typing import Any
 
 from .clock import format_clock
 from .compare import Comparison, Plan, compare
-from .config import ScenarioError
-from .input_files import load_yaml
+from .config import MAX_CONTACTS_PER_INTERVAL, ScenarioError
 from .results import SimulationResult
 from .runner import simulate
-from .scenario import Scenario, scenario_from_dict
+from .input_files import Grid, TableKeys, Wanted, interval_values, load_yaml
+from .scenario import MAX_FORECAST_BYTES, Scenario, scenario_from_dict
 from .state import LiveState, state_problems
 
 #: Intervals of evidence at which the reforecast moves halfway to the observed ratio.
@@ -123,10 +123,34 @@ def rest_of_day(scenario: Scenario, state: LiveState, factor: float = 1.0, scale
     return scenario_from_dict(raw, source=f"{scenario.name} from {state.at}")
 
 
-def from_state(scenario: Scenario, state: LiveState, reforecast_on: bool = True) -> tuple[Scenario, Reforecast]:
-    """The rest of the day from ``state``, reforecast (or not), and how it was reforecast."""
+def from_state(scenario: Scenario, state: LiveState, reforecast_on: bool = True, forecast: Path | None = None) -> tuple[Scenario, Reforecast]:
+    """The rest of the day from ``state``, reforecast (or not, or from a ``forecast`` file), and how."""
+    if forecast is not None:
+        return forecast_from_file(scenario, state, forecast)
     ref = reforecast(scenario, state, reforecast_on)
     return rest_of_day(scenario, state, ref.factor), ref
+
+
+def forecast_from_file(scenario: Scenario, state: LiveState, path: Path) -> tuple[Scenario, Reforecast]:
+    """The rest of the day with the volumes of a planner's own reforecast: a table (CSV or Excel,
+    read like any forecast file) with a column per contact type it changes, one row per interval
+    from the one holding ``at`` (matched by time when it has a time column)."""
+
+    rest = rest_of_day(scenario, state)
+    horizon = rest.horizon
+    grid = Grid(horizon.start_minute, horizon.interval_minutes, horizon.n_intervals)
+    wanted = [Wanted(name, "a volume", MAX_CONTACTS_PER_INTERVAL, required=False) for name in rest.type_names]
+    values, notes = interval_values(Path(path), "forecast", TableKeys(), wanted, grid, MAX_FORECAST_BYTES)
+    changed = {name: volumes for name, volumes in zip(rest.type_names, values) if volumes is not None}
+    if not changed:
+        raise ScenarioError([f"{path}: no column names a contact type (known: {', '.join(rest.type_names)})"])
+    types = {
+        name: ct.model_copy(update={"arrivals": ct.arrivals.model_copy(update={"volumes": changed[name], "per_hour": None, "at_seconds": None})})
+        if name in changed else ct
+        for name, ct in rest.contact_types.items()
+    }
+    method = f"from {Path(path).name}: {', '.join(changed)}" + (f" ({'; '.join(notes)})" if notes else "")
+    return rest.model_copy(update={"contact_types": types}), Reforecast(1.0, None, 0, method)
 
 
 @dataclass
@@ -150,11 +174,12 @@ def now(
     workers: int | None = None,
     *,
     reforecast_on: bool = True,
+    forecast: Path | None = None,
     progress=None,
     scheduler: str | None = None,
 ) -> NowResult:
-    """Simulate the rest of the day from ``state``."""
-    rest, ref = from_state(scenario, state, reforecast_on)
+    """Simulate the rest of the day from ``state`` (its forecast reforecast, kept, or from a file)."""
+    rest, ref = from_state(scenario, state, reforecast_on, forecast)
     result = simulate(rest, replications=replications, workers=workers, progress=progress, scheduler=scheduler)
     return NowResult(state.at, ref, result)
 
@@ -187,13 +212,21 @@ def action_ranking(cmp: Comparison) -> list[dict]:
     return free + paid + [r for r in rows if r not in free and r not in paid]
 
 
-def plans_from_state(plans: list[Plan], state: LiveState, reforecast_on: bool = True) -> tuple[list[Plan], Reforecast]:
-    """Each plan's rest of the day from the same state, reforecast by the base plan's factor."""
-    ref = reforecast(plans[0].scenario, state, reforecast_on)
-    return [Plan(p.label, rest_of_day(p.scenario, state, ref.factor), p.source) for p in plans], ref
+def plans_from_state(plans: list[Plan], state: LiveState, reforecast_on: bool = True, forecast: Path | None = None) -> tuple[list[Plan], Reforecast]:
+    """Each plan's rest of the day from the same state, reforecast by the base plan's factor (or
+    with the volumes of a forecast file)."""
+    if forecast is not None:
+        pairs = [forecast_from_file(p.scenario, state, forecast) for p in plans]
+        ref, scenarios = pairs[0][1], [sc for sc, _ in pairs]
+    else:
+        ref = reforecast(plans[0].scenario, state, reforecast_on)
+        scenarios = [rest_of_day(p.scenario, state, ref.factor) for p in plans]
+    return [Plan(p.label, sc, p.source) for p, sc in zip(plans, scenarios)], ref
 
 
-def compare_from_state(plans: list[Plan], state: LiveState, reforecast_on: bool = True, **options) -> tuple[Comparison, Reforecast]:
+def compare_from_state(
+    plans: list[Plan], state: LiveState, reforecast_on: bool = True, forecast: Path | None = None, **options
+) -> tuple[Comparison, Reforecast]:
     """Plans compared over the rest of the day from the same state, on common random numbers."""
-    rest, ref = plans_from_state(plans, state, reforecast_on)
+    rest, ref = plans_from_state(plans, state, reforecast_on, forecast)
     return compare(rest, **options), ref

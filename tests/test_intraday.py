@@ -199,3 +199,20 @@ def test_the_now_command_prints_json_and_refuses_a_bad_state(cli, tmp_path):
     assert res.exit_code == 0, res.output
     assert "action overtime_3_from_noon" in res.output
     assert json.loads((out / "comparison.json").read_text())["actions"]
+    assert "What to do now: the actions ranked" in (out / "report.html").read_text()
+
+
+def test_the_rest_of_the_day_from_a_forecast_file(tmp_path):
+    from ccsim.intraday import from_state
+
+    rows = ["interval;phone"] + [f"{10 + h // 2:02d}:{30 * (h % 2):02d};{1000 + h}" for h in range(8)]
+    path = tmp_path / "reforecast.csv"
+    path.write_text("\n".join(rows) + "\n")
+    rest, ref = from_state(scenario_from_dict(day()), LiveState(at="10:15", actuals={"phone": [200] * 4}), forecast=path)
+    assert rest.contact_types["phone"].arrivals.volumes == [1000 + h for h in range(8)]
+    assert rest.contact_types["email"].arrivals.rates_per_s(rest.horizon)[0] * 1800 == pytest.approx(5)  # not in the file: as forecast
+    assert ref.factor == 1.0 and "reforecast.csv" in ref.method
+    path.write_text("interval;phone\n11:00;900\n")
+    with pytest.raises(ScenarioError) as info:
+        from_state(scenario_from_dict(day()), LiveState(at="10:15"), forecast=path)
+    assert "row 2: interval 11:00, but the horizon starts at 10:00" in "\n".join(info.value.problems)

@@ -131,7 +131,9 @@ def day_table(cmp: Comparison) -> str:
     return table_html(header, rows)
 
 
-def build_compare_report(cmp: Comparison) -> str:
+def build_compare_report(cmp: Comparison, actions: list[dict] | None = None) -> str:
+    """The comparison's report; from a state (``ccsim compare --state``), ``actions`` (ranked by
+    ccsim.intraday.action_ranking) lead it: what each action recovers per extra agent-hour."""
     plans = cmp.plans
     base = plans[cmp.baseline].label
     title = "ccsim compare: " + " vs ".join(p.label for p in plans)
@@ -163,9 +165,27 @@ def build_compare_report(cmp: Comparison) -> str:
             tuple(figs[n_measure:]),
         ),
     ]
+    if actions:
+        sections.insert(0, Section("What to do now: the actions ranked", _actions_table(actions)))
     summary = [html.escape(line) for line in summary_lines(cmp)]
     sources = "; ".join(
         f"{html.escape(p.label)} = “{html.escape(p.scenario.name)}”" + (f" ({html.escape(p.source)})" if p.source else "") for p in plans
     )
     footer = f"plans: {sources} &middot; seed {cmp.seed} for every plan, {cmp.replications} replications &middot; wall time {cmp.wall_time_s:.1f} s"
     return render_page(title, subtitle, summary, sections, footer)
+
+
+def _actions_table(actions: list[dict]) -> str:
+    """Each action's day service level change and what it costs, best value per agent-hour first."""
+    rows = [
+        [
+            html.escape(a["plan"]),
+            html.escape(a["contact_type"]),
+            f"{a['service_level_points']:+.1f} pts" + ("" if a["significant"] else " <span class='ns'>n.s.</span>"),
+            f"{a['extra_agent_hours']:+.1f} h",
+            "free" if a["points_per_agent_hour"] is None else f"{a['points_per_agent_hour']:+.2f} pts per h",
+        ]
+        for a in actions
+    ]
+    note = "<p>From the same state, on the same simulated afternoons: the service level each action recovers, per extra agent-hour.</p>"
+    return note + table_html(["action", "contact type", "service level", "extra agent-hours", "value"], rows)
