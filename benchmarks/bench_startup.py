@@ -6,7 +6,7 @@ system), which a busy machine disturbs less. The floors are measured in the same
 machine moves them alike:
 
 - ``python -c "import numpy"``: every command needs numpy; ``ccsim --help`` and ``ccsim
-  validate`` should stay within 0.4 s of it (issue 16);
+  validate`` should stay within 0.4 s of it;
 - the heapq loop of bench_engine.py as a whole process (interpreter, numpy, the loop) on the
   reference M/M/n+M system; ``ccsim run`` of the same system (one replication, ``--json``)
   should stay within twice that.

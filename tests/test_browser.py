@@ -129,7 +129,7 @@ def test_the_probe_sees_errors_and_blank_charts(reports):
 
 
 def test_run_report_draws_the_staffing_chart(reports):
-    """The plan in view (issue 16): the run page draws the pool's agents present as one bar per
+    """The plan in view: the run page draws the pool's agents present as one bar per
     interval, each coloured by how it stands against the stationary Erlang A requirement, the
     same standing the library computes for the same simulated days."""
     import re

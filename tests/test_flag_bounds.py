@@ -72,7 +72,7 @@ def _calls(**changes) -> dict:
     return d
 
 
-#: Scenarios run refuses that staff, trap or erlang used to crash on (issue 14, part 5).
+#: Scenarios run refuses that staff, trap or erlang used to crash on (hardening: numbers that validate and then crash).
 REFUSED = {
     "deterministic handle time of 0": _calls(handle_time={"dist": "deterministic", "mean": 0}),
     "handle time of .inf": _calls(handle_time={"dist": "exponential", "mean": INF}),

@@ -146,7 +146,7 @@ def test_every_report_escapes_names_in_the_page_and_in_its_charts(pages, command
 
 
 def test_the_staff_report_names_contact_types_escaped_in_its_summary(pages):
-    """The stored XSS of issue 14: contact types in the summary's 'intervals meeting the targets'."""
+    """The stored XSS once found in the staff report: contact types in the summary's 'intervals meeting the targets'."""
     page = pages["staff"].read_text()
     assert re.search(re.escape(html.escape(TYPES[2])) + r" \d/2", page)
 

@@ -1,4 +1,4 @@
-"""The plan in view (issue 16): the run report draws each pool's staffing against the stationary
+"""The plan in view: the run report draws each pool's staffing against the stationary
 Erlang A requirement with the gap per interval, the terminal ends with a verdict per contact type,
 and the scenario's own plan stands beside the computed ones in ccsim staff and is marked in ccsim
 trap, simulated on the same days as they are."""

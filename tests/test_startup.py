@@ -1,9 +1,9 @@
 """A CLI that answers at once: commands import the heavy libraries only where they use them.
 
 Start-up time is a matter of what a process imports. Each command is run in a fresh process and
-the libraries it loaded are checked against what it needs: scipy.stats alone took two seconds
-(issue 16). The whole-process timings of benchmarks/bench_startup.py are printed in the test log,
-not asserted: they depend on the machine.
+the libraries it loaded are checked against what it needs: scipy.stats alone took two seconds.
+The whole-process timings of benchmarks/bench_startup.py are printed in the test log, not
+asserted: they depend on the machine.
 """
 
 from __future__ import annotations
