@@ -155,10 +155,16 @@ def print_run_summary(result: SimulationResult) -> None:
 
 
 def run_files(result: SimulationResult) -> Files:
-    """What ``run --out`` writes: summary.json, intervals.csv and report.html."""
+    """What ``run --out`` writes: summary.json, intervals.csv, summary.xlsx and report.html."""
+    from ccsim.report.excel import summary_workbook
     from ccsim.report.run_report import build_run_report
 
-    return {"summary.json": JsonContent(result.to_dict()), "intervals.csv": CsvContent(result.interval_csv()), "report.html": build_run_report(result)}
+    return {
+        "summary.json": JsonContent(result.to_dict()),
+        "intervals.csv": CsvContent(result.interval_csv()),
+        "summary.xlsx": summary_workbook(result),
+        "report.html": build_run_report(result),
+    }
 
 
 @app.command()
@@ -166,7 +172,7 @@ def run(
     scenario: Optional[Path] = ScenarioArg,
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=1, help="Override the scenario's replications."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Override the scenario's seed."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv and report.html here."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv, summary.xlsx and report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the summary JSON to stdout."),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
@@ -293,7 +299,7 @@ def print_reforecast(ref) -> None:
 def now_command(
     scenario: Path = typer.Argument(..., help="Scenario YAML file: the day's forecast and plan."),
     state: Path = typer.Option(..., "--state", help="The center's state now (YAML or JSON: at, waiting, in_service, agents_now, callbacks_pending, actuals; docs/intraday.md)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv and report.html here."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write summary.json, intervals.csv, summary.xlsx and report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON to stdout."),
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=1, max=100_000, help="Override the scenario's replications."),
     reforecast: bool = ReforecastOpt,
@@ -550,7 +556,7 @@ def staff(
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Days the search decides on, fixed (default: the scenario's, doubled while a decision is noisier than half an agent)."),
     max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, max=100_000, help="Most days the search doubles up to (default 200; with --replications, none)."),
     confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence (a share, e.g. 0.8) with which every interval must meet its targets."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv and staff_report.html here."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv, staffing.xlsx (and roster.csv when shifts are planned) and staff_report.html here."),
     as_json: bool = JsonOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
@@ -590,9 +596,13 @@ def staff(
         for item in terminal.staff_summary(res):
             out.print(item)
     if out_dir is not None:
+        from ccsim.report.excel import roster_csv, staffing_workbook
         from ccsim.report.staff_report import build_staff_report
 
-        written = save({out_dir: {"staffing.json": JsonContent(data), "staffing.csv": CsvContent(res.csv()), "staff_report.html": build_staff_report(res)}})
+        files = {"staffing.json": JsonContent(data), "staffing.csv": CsvContent(res.csv()), "staffing.xlsx": staffing_workbook(res)}
+        if res.shift_plans:
+            files["roster.csv"] = CsvContent(roster_csv(res))
+        written = save({out_dir: {**files, "staff_report.html": build_staff_report(res)}})
         if not as_json:
             print_wrote(written)
 

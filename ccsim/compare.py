@@ -37,7 +37,7 @@ import numpy as np
 from ._version import __version__
 from .compare_text import summary_lines
 from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, estimate, estimate_columns, stack_counters
-from .results import SimulationResult
+from .results import SimulationResult, plural, stack_frames
 from .runner import Progress, run_units
 from .scenario import Scenario
 
@@ -385,6 +385,18 @@ class Comparison:
             "day": day,
             "differences": [d.to_dict(self.labels) for d in self.differences()],
         }
+
+    def to_pandas(self, by: str = "contact_type", date=None):
+        """Each plan's intervals as one pandas DataFrame indexed by (plan, interval_start,
+        contact_type), or by pool with ``by="pool"``: each plan's ``SimulationResult.to_pandas``,
+        stacked (NaN where a plan lacks a figure). The paired differences are ``difference()``."""
+        return stack_frames({p.label: res.to_pandas(by, date) for p, res in zip(self.plans, self.results)}, "plan")
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison({plural(len(self.plans), 'plan')} against {self.plans[self.baseline].label!r}, "
+            f"{plural(self.replications, 'replication')}, {plural(len(self.labels), 'interval')}{', partial' if self.partial else ''})"
+        )
 
     def differences_csv(self) -> str:
         """One row per (plan, measure, interval) plus a 'day' row: mean and 95% bounds of plan - baseline."""

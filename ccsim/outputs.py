@@ -32,9 +32,9 @@ from typing import Callable, Collection, Iterator, Mapping, TextIO, Union
 #: command writes into a directory must be named from these two.
 OUTPUT_NAMES = frozenset(
     {
-        "summary.json", "intervals.csv", "report.html",  # run
+        "summary.json", "intervals.csv", "summary.xlsx", "report.html",  # run
         "comparison.json", "differences.csv",  # compare (and report.html)
-        "staffing.json", "staffing.csv", "staff_report.html",  # staff
+        "staffing.json", "staffing.csv", "staffing.xlsx", "roster.csv", "staff_report.html",  # staff
         "trap.json", "trap_report.html",  # trap
         "calibration.json", "staffing_placeholder.csv",  # calibrate --report (and report.html, staffing.csv)
         "backtest.json",  # backtest (and report.html, intervals.csv)

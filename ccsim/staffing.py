@@ -566,6 +566,23 @@ class StaffResult:
         w.writerows(rows)
         return buf.getvalue()
 
+    def to_pandas(self, by: str = "pool", date=None):
+        """What each plan achieves on the simulated days, as one pandas DataFrame indexed by (plan,
+        interval_start, pool), or by contact type with ``by="contact_type"``: each plan's
+        ``SimulationResult.to_pandas``, stacked. By pool, ``agents_scheduled`` is the plan's agents
+        (for the shift plan, its roster averaged over each interval) and ``agents`` those present."""
+        from .results import stack_frames
+
+        return stack_frames({k: res.to_pandas(by, date) for k, res in self.achieved.items()}, "plan")
+
+    def __repr__(self) -> str:
+        from .results import plural
+
+        return (
+            f"StaffResult({self.scenario.name!r}, {plural(len(self.plans), 'plan')}, {plural(len(self.labels), 'interval')}, "
+            f"{plural(len(self.scenario.agent_pools), 'pool')}, targets {'met' if self.targets_met else 'not met'})"
+        )
+
 
 
 def staff(

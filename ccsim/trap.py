@@ -412,6 +412,27 @@ class TrapResult:
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
+    def to_pandas(self, date=None):
+        """The sweep per interval as a pandas DataFrame indexed by (scale, interval_start,
+        contact_type), ``scale`` the factor of the naive plan: service level and abandon rate,
+        each as mean, lo and hi (``SimulationResult.to_pandas`` explains the shape)."""
+        from .results import Column, estimate_frame, interval_starts, stack_frames
+
+        starts = interval_starts(self.scenario.horizon, date)
+        frames = {
+            p.scale: estimate_frame(
+                [Column("service_level", "share", p.interval_sl.get), Column("abandon_rate", "share", p.interval_abandon.get)],
+                self.scenario.type_names, starts, "contact_type",
+            )
+            for p in self.points
+        }
+        return stack_frames(frames, "scale")
+
+    def __repr__(self) -> str:
+        from .results import plural
+
+        return f"TrapResult({self.scenario.name!r}, {plural(len(self.points), 'staffing level')}, {plural(self.replications, 'replication')})"
+
 
 def _interval_start(horizon, k: int) -> str:
     """The time of day interval k starts (k = n: the end of the day); the verdict speaks in clock times."""

@@ -75,7 +75,7 @@ def test_behaviour_metrics_are_in_the_json_for_every_scenario():
                 "customers_unresolved", "customer_service_level"):
         assert set(block[key]) == {"mean", "ci95"}
     assert block["redials"]["mean"] == 0
-    assert "redials" in res.interval_csv().splitlines()[0].split(",")
+    assert "redials" not in res.interval_csv().splitlines()[0].split(",")  # the CSV: only the behaviours that are on
 
 
 # --- 1. patience and tolerance ------------------------------------------------------------------

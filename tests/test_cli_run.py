@@ -55,9 +55,9 @@ def test_run_overrides_and_out_dir(cli, tmp_path):
     # written through temporary files, yet with the permissions any new file gets (not owner-only)
     mask = os.umask(0)
     os.umask(mask)
-    for name in ("summary.json", "intervals.csv", "report.html"):
+    for name in ("summary.json", "intervals.csv", "summary.xlsx", "report.html"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~mask, name
-    assert sorted(p.name for p in out.iterdir()) == ["intervals.csv", "report.html", "summary.json"]  # no temporary left
+    assert sorted(p.name for p in out.iterdir()) == ["intervals.csv", "report.html", "summary.json", "summary.xlsx"]  # no temporary left
 
 
 def test_validate_reports_ok(cli):

@@ -259,4 +259,4 @@ def test_run_into_the_directory_of_another_command_replaces_its_set(cli, tiny, t
     out = tmp_path / "out"
     write_outputs({out: {"comparison.json": "{}", "differences.csv": "", "report.html": "compare's"}})
     assert cli("run", tiny, "--out", out).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["intervals.csv", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["intervals.csv", "report.html", "summary.json", "summary.xlsx"]

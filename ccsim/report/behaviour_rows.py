@@ -1,63 +1,14 @@
 """Which behaviour figures a reader sees: rows for the terminal summary and the HTML report.
 
-The JSON and CSV carry every behaviour metric for every contact type (zeros when a behaviour is
-off); these rows show only the figures of behaviours the scenario switches on.
+The JSON carries every behaviour metric for every contact type (zeros when a behaviour is off);
+these rows, like the CSV's columns, show only the figures of behaviours the scenario switches on
+(``relevant_metrics``).
 """
 
 from __future__ import annotations
 
 from ..results import SimulationResult
-from ..scenario import Scenario
-from ..scenario_behaviours import any_customer_behaviour
-
-def relevant_metrics(scenario: Scenario) -> dict[str, list[str]]:
-    """Contact type -> behaviour metric names worth showing (terminal, report) for this scenario.
-
-    The JSON and CSV carry every metric for every type; this only decides what a reader sees.
-    """
-    out: dict[str, list[str]] = {}
-    tracked = any_customer_behaviour(scenario)
-    hop_targets = {ct.self_service.hop_to for ct in scenario.contact_types.values() if ct.self_service and ct.self_service.hop_to}
-    transfer_targets = {r.to for ct in scenario.contact_types.values() if ct.transfers for r in ct.transfers.routes}
-    ring_types = {t for pool in scenario.agent_pools.values() for t, skill in pool.skill_details.items() if skill.after > 0}
-    recontact_targets = {t for name, ct in scenario.contact_types.items() if ct.resolution for t in (ct.resolution.via or {name: 1})}
-    for name, ct in scenario.contact_types.items():
-        m = []
-        if ct.tolerance is not None:
-            m += ["over_tolerance", "over_tolerance_rate"]
-        if ct.redial is not None:
-            m += ["redials"]
-        if ct.transfers is not None:
-            m += ["transfers"]
-        if name in transfer_targets:
-            m += ["transfers_in", "reexplain_seconds"]
-        if ct.announcement is not None:
-            m += ["balked"]
-        if ct.callback is not None:
-            m += ["callbacks_offered", "callbacks_accepted", "callbacks_kept", "callbacks_broken", "callback_wait_seconds"]
-        if ct.self_service is not None:
-            m += ["bot_contained", "bot_dead_ends"]
-        if name in hop_targets:
-            m += ["channel_hops"]
-        if ct.chat is not None and ct.chat.silent_share > 0:
-            m += ["silent_abandons", "ghost_seconds"]
-        if name in ring_types:
-            m += ["overflowed"]
-        if ct.resolution is not None:
-            m += ["first_contact_resolution"]
-        if name in recontact_targets:
-            m += ["repeat_contacts"]
-        journeys = ct.redial or ct.transfers or ct.callback or ct.announcement or ct.self_service or ct.resolution
-        if tracked and journeys:
-            m += ["customers", "customers_answered", "customers_abandoned", "customers_unresolved"]
-            if ct.self_service is not None:
-                m += ["customers_self_served"]
-            if ct.transfers is not None:
-                m += ["multi_agent_customers"]
-            m += ["customer_service_level"]
-        out[name] = m
-    return out
-
+from ..scenario_behaviours import relevant_metrics
 
 LABELS = {
     "over_tolerance": ("answered over tolerance", "count"),
