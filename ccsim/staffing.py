@@ -584,7 +584,6 @@ class StaffResult:
         )
 
 
-
 def staff(
     scenario: Scenario,
     replications: int | None = None,
