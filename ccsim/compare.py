@@ -36,7 +36,7 @@ import numpy as np
 
 from ._version import __version__
 from .compare_text import summary_lines
-from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, estimate, estimate_columns, stack_counters
+from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, bounds_of, estimate, estimate_columns, stack_counters
 from .results import SimulationResult, plural, stack_frames
 from .runner import Progress, run_units
 from .scenario import Scenario
@@ -319,11 +319,11 @@ class Comparison:
 
     def day(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> Estimate | None:
         v = self.values(plan, metric, contact_type, pool)
-        return None if v is None else estimate(v[0])
+        return None if v is None else estimate(v[0], bounds=bounds_of(metric))
 
     def intervals(self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None) -> EstimateColumn | None:
         v = self.values(plan, metric, contact_type, pool)
-        return None if v is None else estimate_columns(v[1])
+        return None if v is None else estimate_columns(v[1], bounds=bounds_of(metric))
 
     def difference(
         self, plan: str | int, metric: str, contact_type: str | None = None, pool: str | None = None, baseline: str | int | None = None
@@ -369,7 +369,7 @@ class Comparison:
         for i, p in enumerate(self.plans):
             block: dict = {s: {} for s in SCOPES}
             for (scope, name, metric), (d, _) in self._values[i].items():
-                block[scope].setdefault(name, {})[metric] = estimate(d).to_dict()
+                block[scope].setdefault(name, {})[metric] = estimate(d, bounds=bounds_of(metric)).to_dict()
             day[p.label] = block
         return {
             "ccsim_version": self.ccsim_version,

@@ -316,3 +316,12 @@ def summarise(metrics: list[Metric], stacked: dict, names: list[str]) -> tuple[d
             day[name][m.name] = estimate(per_day[:, k], bounds=m.bounds)
             intervals[name][m.name] = estimate_columns(per_int[:, k], bounds=m.bounds)
     return day, intervals
+
+
+def bounds_of(metric: str) -> tuple[float, float]:
+    """The range of a named figure of a contact type or pool; a plan's totals (agent-hours, cost)
+    are never below 0. For intervals of one plan's figure, never of a difference between plans."""
+    for m in (*TYPE_METRICS, *POOL_METRICS):
+        if m.name == metric:
+            return m.bounds
+    return NON_NEGATIVE

@@ -29,7 +29,7 @@ from .clock import format_clock
 from .distributions import Exponential
 from .evaluation import simulate_many
 from .goals import Goals, goals_of
-from .metrics import Estimate, estimate, stack_counters
+from .metrics import NON_NEGATIVE, SHARE, Estimate, estimate, stack_counters
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, copy_scenario, current_plan, with_plan
 from .scenario import Scenario
@@ -79,26 +79,26 @@ def _point(scenario: Scenario, scale: float, plan: Plan, reps: list[ReplicationS
     types, pools = stack_counters(reps, bases, horizon.interval_s)
     tot = lambda key: types[key].sum(axis=(1, 2))  # noqa: E731  (per replication, all types and intervals)
     measures = {
-        "service_level": estimate(_per_rep(tot("within_sl"), tot("sl_base"))),
-        "asa_seconds": estimate(_per_rep(tot("wait_answered_sum"), tot("answered"))),
-        "abandon_rate": estimate(_per_rep(tot("abandoned"), tot("offered"))),
-        "occupancy": estimate(_per_rep(pools["busy_area"].sum(axis=(1, 2)), pools["staffed_area"].sum(axis=(1, 2)))),
-        "offered": estimate(tot("offered")),
-        "agents_present": estimate(pools["staffed_area"].sum(axis=(1, 2)) / horizon.length_s),
+        "service_level": estimate(_per_rep(tot("within_sl"), tot("sl_base")), bounds=SHARE),
+        "asa_seconds": estimate(_per_rep(tot("wait_answered_sum"), tot("answered")), bounds=NON_NEGATIVE),
+        "abandon_rate": estimate(_per_rep(tot("abandoned"), tot("offered")), bounds=SHARE),
+        "occupancy": estimate(_per_rep(pools["busy_area"].sum(axis=(1, 2)), pools["staffed_area"].sum(axis=(1, 2))), bounds=SHARE),
+        "offered": estimate(tot("offered"), bounds=NON_NEGATIVE),
+        "agents_present": estimate(pools["staffed_area"].sum(axis=(1, 2)) / horizon.length_s, bounds=NON_NEGATIVE),
     }
     if "redials" in types:
-        measures["redial_share"] = estimate(_per_rep(tot("redials"), tot("offered")))
+        measures["redial_share"] = estimate(_per_rep(tot("redials"), tot("offered")), bounds=SHARE)
     costs = scenario.costs
     if costs is not None:
         staff_cost = costs.agent_hour * agent_hours(plan, horizon.interval_s)["total"]
-        measures["cost"] = estimate(staff_cost + costs.abandoned_contact * tot("abandoned"))
+        measures["cost"] = estimate(staff_cost + costs.abandoned_contact * tot("abandoned"), bounds=NON_NEGATIVE)
     by_type, isl, iab, imeans = {}, {}, {}, {}
     ok = True
     for k, name in enumerate(scenario.type_names):
         sl = _per_rep(types["within_sl"][:, k].sum(-1), types["sl_base"][:, k].sum(-1))
         asa = _per_rep(types["wait_answered_sum"][:, k].sum(-1), types["answered"][:, k].sum(-1))
         ab = _per_rep(types["abandoned"][:, k].sum(-1), types["offered"][:, k].sum(-1))
-        by_type[name] = {"service_level": estimate(sl), "asa_seconds": estimate(asa), "abandon_rate": estimate(ab)}
+        by_type[name] = {"service_level": estimate(sl, bounds=SHARE), "asa_seconds": estimate(asa, bounds=NON_NEGATIVE), "abandon_rate": estimate(ab, bounds=SHARE)}
         goal = goals.types[name]
         m_sl, m_asa, m_ab = (by_type[name][m].mean for m in ("service_level", "asa_seconds", "abandon_rate"))
         ok &= m_sl is None or m_sl >= goal.sl_target
@@ -106,8 +106,8 @@ def _point(scenario: Scenario, scale: float, plan: Plan, reps: list[ReplicationS
         ok &= goal.max_abandon is None or m_ab is None or m_ab <= goal.max_abandon
         sl_i = _per_rep(types["within_sl"][:, k], types["sl_base"][:, k])
         ab_i = _per_rep(types["abandoned"][:, k], types["offered"][:, k])
-        isl[name] = [estimate(sl_i[:, i]) for i in range(horizon.n_intervals)]
-        iab[name] = [estimate(ab_i[:, i]) for i in range(horizon.n_intervals)]
+        isl[name] = [estimate(sl_i[:, i], bounds=SHARE) for i in range(horizon.n_intervals)]
+        iab[name] = [estimate(ab_i[:, i], bounds=SHARE) for i in range(horizon.n_intervals)]
         imeans[name] = {
             "within_sl": types["within_sl"][:, k].mean(0),
             "sl_base": types["sl_base"][:, k].mean(0),
