@@ -45,6 +45,10 @@ ScenarioArg = typer.Argument(None, help="Scenario YAML file; omitted = the bundl
 WorkersOpt = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: 1 for tiny runs, else every core).")
 # No square brackets in help texts: the terminal help reads them as markup and drops them.
 JsonOpt = typer.Option(False, "--json", help="Print only the JSON to stdout.")
+PrecisionOpt = typer.Option(
+    None, "--precision", min=0.0001, max=0.5, help="Add replications, in batches, until every contact type's day service level has a 95% half-width at most this (a share: 0.01 is one point)."
+)
+MaxReplicationsOpt = typer.Option(1000, "--max-replications", min=2, max=100_000, help="With --precision: the most replications to run.")
 StateOpt = typer.Option(None, "--state", help="Start from this state of the center (YAML or JSON: at, waiting, in_service, agents_now, ...; docs/intraday.md) and simulate the rest of the day.")
 ReforecastOpt = typer.Option(True, "--reforecast/--no-reforecast", help="With --state: scale the rest of the day's forecast by how the day has run so far (the state's actuals).")
 ForecastOpt = typer.Option(None, "--forecast", help="With --state: the rest of the day's volumes from this file (CSV or Excel, a column per contact type, one row per interval from the one holding at) instead of the reforecast.")
@@ -147,6 +151,12 @@ def print_wrote(written: list[Path], console: Console = out) -> None:
         console.print("wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False, soft_wrap=True)
 
 
+def print_warnings(lines: list[str]) -> None:
+    """Why the figures are hard to read, if they are (ccsim.evaluation.readability_warnings), on stderr."""
+    for line in lines:
+        err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def print_run_summary(result: SimulationResult) -> None:
     for table in terminal.run_summary(result):
         out.print(table)
@@ -177,8 +187,12 @@ def run(
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
     records: Optional[Path] = typer.Option(None, "--records", help="Also write one row per contact (ACD log format) to this .csv or .parquet file."),
+    precision: Optional[float] = PrecisionOpt,
+    max_replications: int = MaxReplicationsOpt,
 ) -> None:
     """Simulate a scenario's day and report service level, waits, abandonment and occupancy with 95% CIs."""
+    from ccsim.evaluation import day_shares, precision_warnings, readability_warnings
+
     sc = load(scenario)
     check_replications(replications, [sc])
     check_targets({out_dir: {}, records: None})
@@ -193,8 +207,11 @@ def run(
         "interrupted before any replication finished; nothing written"
     ):
         result = ccsim.simulate(
-            sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None, scheduler=scheduler
+            sc, replications=replications, seed=seed, workers=workers, progress=progress, records=records is not None, scheduler=scheduler,
+            precision=precision, max_replications=max_replications,
         )
+    widest = ccsim.runner.widest_half_width(result.scenario, [result.replication_stats])
+    print_warnings(readability_warnings(result.replications, day_shares(result)) + precision_warnings(widest, result.replications, precision))
     if as_json:
         print_json(result.to_dict())
     else:
@@ -358,6 +375,7 @@ def compare(
 ) -> None:
     """Compare staffing plans on the same simulated days: paired differences (B - A) with 95% CIs."""
     from ccsim.compare import ComparisonError, Plan, plans_from_scenario
+    from ccsim.evaluation import day_shares, readability_warnings
 
     check_targets({out_dir: {}})
     if images is not None and images not in ("png", "svg"):
@@ -393,6 +411,7 @@ def compare(
         except ComparisonError as exc:
             fail(exc.problems)
     data = comparison_data(cmp, ref)
+    print_warnings(readability_warnings(cmp.replications, {k: e for p, res in zip(cmp.plans, cmp.results) for k, e in day_shares(res, f"{p.label}: ").items()}))
     if as_json:
         print_json(data)
     else:
@@ -555,6 +574,9 @@ def staff(
     shifts_file: Optional[Path] = typer.Option(None, "--shifts", help="Shift rules YAML (kinds, start grid, breaks, opening hours); default: the scenario's shifts: section."),
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Days the search decides on, fixed (default: the scenario's, doubled while a decision is noisier than half an agent)."),
     max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, max=100_000, help="Most days the search doubles up to (default 200; with --replications, none)."),
+    precision: Optional[float] = typer.Option(
+        None, "--precision", min=0.0001, max=0.5, help="Add fresh days to the evaluation, in batches, until every plan's day service levels have a 95% half-width at most this (a share)."
+    ),
     confidence: float = typer.Option(0.8, "--confidence", min=0.5, max=0.999, help="One-sided confidence (a share, e.g. 0.8) with which every interval must meet its targets."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write staffing.json, staffing.csv, staffing.xlsx (and roster.csv when shifts are planned) and staff_report.html here."),
     as_json: bool = JsonOpt,
@@ -587,9 +609,11 @@ def staff(
     log = search_log(as_json)
     with interruptible("interrupted; nothing written"):
         res = staff_plan(
-            sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler, max_replications=max_replications
+            sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler, max_replications=max_replications,
+            precision=precision,
         )
     data = res.to_dict()
+    print_warnings(res.warnings())
     if as_json:
         print_json(data)
     else:
@@ -619,6 +643,8 @@ def trap(
     scale_to: float = typer.Option(1.3, "--to", min=0.05, help="Highest staffing, as a factor of the naive plan."),
     points: int = typer.Option(13, "--points", min=2, max=200, help="Staffing levels in the sweep."),
     replications: Optional[int] = typer.Option(None, "--replications", "-r", min=2, help="Replications per staffing level (default: the scenario's)."),
+    precision: Optional[float] = PrecisionOpt,
+    max_replications: int = MaxReplicationsOpt,
     causes: bool = typer.Option(True, "--causes/--no-causes", help="Decompose the gap by cause (one simulation-based staffing per reality)."),
     target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="Override a target, as in ccsim staff. Repeatable."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write trap.json and trap_report.html here."),
@@ -638,8 +664,9 @@ def trap(
     scales = tuple(round(scale_from + (scale_to - scale_from) * k / (points - 1), 4) for k in range(points))
     log = search_log(as_json)
     with interruptible("interrupted; nothing written"):
-        res = explore(sc, scales, replications, workers, causes=causes, log=log, scheduler=scheduler)
+        res = explore(sc, scales, replications, workers, causes=causes, log=log, scheduler=scheduler, precision=precision, max_replications=max_replications)
     data = res.to_dict()
+    print_warnings(res.warnings())
     if as_json:
         print_json(data)
     else:

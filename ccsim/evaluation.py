@@ -10,15 +10,18 @@ still misses it on half of the days; ``recheck`` does the same on days the searc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .goals import Goals
-from .metrics import stack_counters
+from .metrics import Estimate, stack_counters
 from .model.tally import ReplicationStats
 from .plans import Plan, with_plan
 from .scenario import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import SimulationResult
 
 
 def simulate_many(
@@ -58,6 +61,43 @@ def _bound(values: np.ndarray, confidence: float, upper: bool) -> tuple[np.ndarr
         se = np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), 0.0)
         half = sps.t.ppf(confidence, np.maximum(n - 1, 1)) * se
     return mean, (mean + half if upper else mean - half), se
+
+
+#: A share whose 95% interval reaches further than this either side of its mean is too wide to read.
+READABLE_HALF_WIDTH = 0.10
+#: Below this many replications an interval is mostly its t quantile (12.7 at two, 2.8 at five).
+FEW_REPLICATIONS = 5
+
+
+def readability_warnings(replications: int, shares: dict[str, Estimate]) -> list[str]:
+    """What makes figures hard to read, in words: fewer than ``FEW_REPLICATIONS`` replications,
+    and the shares (``shares``: label -> estimate, e.g. "phone service level") whose 95% interval
+    reaches more than ``READABLE_HALF_WIDTH`` either side of the mean. The commands print them on
+    stderr and the reports beside their summary."""
+    out = []
+    if replications < FEW_REPLICATIONS:
+        out.append(
+            f"only {replications} replication{'s' if replications != 1 else ''}: the 95% intervals are wide and the means move from run "
+            f"to run; run {FEW_REPLICATIONS} or more"
+        )
+    wide = [f"{label} {e.mean:.1%} ± {e.half_width:.1%}" for label, e in shares.items() if e.half_width is not None and e.half_width > READABLE_HALF_WIDTH]
+    if wide:
+        listed = ", ".join(wide[:3]) + (f" and {len(wide) - 3} more" if len(wide) > 3 else "")
+        out.append(f"too wide to read (95% interval more than {READABLE_HALF_WIDTH * 100:.0f} points either side): {listed}; more replications narrow them")
+    return out
+
+
+def day_shares(result: SimulationResult, prefix: str = "") -> dict[str, Estimate]:
+    """Each contact type's day service level and abandon rate, labelled for ``readability_warnings``."""
+    return {f"{prefix}{t} {m.replace('_', ' ')}": result.by_contact_type[t][m] for t in result.scenario.type_names for m in ("service_level", "abandon_rate")}
+
+
+def precision_warnings(widest: float, replications: int, precision: float | None) -> list[str]:
+    """A line when a precision target was not reached (the replications ran out first): ``widest``
+    is the widest uncut 95% half-width of a day service level (``runner.widest_half_width``)."""
+    if precision is None or widest <= precision:
+        return []
+    return [f"--precision {precision:g} not reached: after {replications:,} replications a day service level is still ± {widest:.2%}; raise --max-replications"]
 
 
 def _div(a, b):

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal, Sequence
 
+from .metrics import TYPE_METRICS, estimate_columns, stack_counters
 from .model import simulate_replication
 from .model.tally import ReplicationStats
 from .results import SimulationResult
@@ -49,6 +50,8 @@ _CONTACTS_PER_S = 150_000
 _MIN_TASK_S = 0.25
 #: How long to try reaching a Dask scheduler before giving up.
 _CONNECT_TIMEOUT_S = 20
+#: The most replications a run with a precision target goes to, unless told otherwise.
+MAX_REPLICATIONS = 1000
 
 
 class RunnerError(RuntimeError):
@@ -250,6 +253,51 @@ def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, 
     return n_workers
 
 
+def service_level_half_widths(scenario: Scenario, reps: list[ReplicationStats]) -> list[float]:
+    """Each contact type's day service level: the 95% half-width of its mean over ``reps``, the
+    Student-t one, t(0.975, n - 1) s / sqrt(n), before the interval is cut to [0, 1] (cut, an
+    interval near 100% looks narrower than the figure is known). inf where fewer than two
+    replications have the figure; 0 for a type nobody contacted."""
+    types, _ = stack_counters(reps, [ct.service_level.definition for ct in scenario.contact_types.values()], scenario.horizon.interval_s)
+    level = next(m for m in TYPE_METRICS if m.name == "service_level")
+    col = estimate_columns(level.per_day(types))
+    return [0.0 if n == 0 else math.inf if n == 1 else float(hi - lo) / 2 for lo, hi, n in zip(col.lo, col.hi, col.n)]
+
+
+def widest_half_width(scenario: Scenario, days: list[list[ReplicationStats]]) -> float:
+    """The widest ``service_level_half_widths`` over sets of replications (plans, sweep points)."""
+    return max(max(service_level_half_widths(scenario, reps)) for reps in days)
+
+
+def until_precise(
+    run_batch: Callable[[int, int], bool], widest: Callable[[], float], replications: int, precision: float | None,
+    max_replications: int = MAX_REPLICATIONS,
+) -> int:
+    """Replications 0, 1, ... in batches until the figures are precise enough; the replications run.
+
+    ``run_batch(first, stop)`` runs replications ``first..stop-1`` (False: it was interrupted, so
+    no more follow); the first batch is ``replications`` long. With a ``precision``, batches follow
+    while ``widest()``, the widest uncut 95% half-width so far, is above it, up to
+    ``max_replications`` in all. A half-width falls as one over the square root of the
+    replications, so each batch is sized to reach the precision by that rule, but at most four
+    times what has run (a few replications estimate their spread poorly).
+    """
+    n = replications
+    if not run_batch(0, n):
+        return n
+    while precision is not None and n < max_replications:
+        width = widest()
+        if width <= precision:
+            break
+        grow = (width / precision) ** 2 if math.isfinite(width) else 4.0
+        total = min(max_replications, max(n + 1, min(4 * n, math.ceil(n * grow))))
+        done = run_batch(n, total)
+        n = total
+        if not done:
+            break
+    return n
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -260,13 +308,18 @@ def simulate(
     *,
     scheduler: str | None = None,
     backend: Backend | None = None,
+    precision: float | None = None,
+    max_replications: int = MAX_REPLICATIONS,
 ) -> SimulationResult:
     """Simulate a scenario's replications and summarise them with confidence intervals.
 
     ``replications`` and ``seed`` override the scenario's own; ``workers``, ``scheduler`` and
-    ``backend`` choose where they run (see ``run_units``). If interrupted, the finished
-    replications are summarised and the result is marked ``partial``; if none finished,
-    KeyboardInterrupt propagates.
+    ``backend`` choose where they run (see ``run_units``). With ``precision`` (a share, e.g. 0.01)
+    more replications follow, in batches on the same backend, until every contact type's day
+    service level has a 95% half-width (``service_level_half_widths``) at most that, or
+    ``max_replications`` have run (``until_precise``); the result's ``replications`` says how many.
+    If interrupted, the finished replications are summarised and the result is marked
+    ``partial``; if none finished, KeyboardInterrupt propagates.
     """
     updates = {}
     if replications is not None:
@@ -275,9 +328,18 @@ def simulate(
         updates["seed"] = seed
     if updates:
         scenario = scenario.model_copy(update=updates)
-    units = [(scenario, r) for r in range(scenario.replications)]
-    batch = run_units(units, workers, progress, scheduler=scheduler, backend=backend, records=records)
-    finished = [r for r in batch.results if r is not None]
-    if batch.interrupted and not finished:
+    finished: list[ReplicationStats] = []
+    batches: list[Batch] = []
+
+    def run_batch(first: int, stop: int) -> bool:
+        step = None if progress is None else (lambda done, total: progress(first + done, first + total))
+        batch = run_units([(scenario, r) for r in range(first, stop)], workers, step, scheduler=scheduler, backend=backend, records=records)
+        batches.append(batch)
+        finished.extend(r for r in batch.results if r is not None)
+        return not batch.interrupted
+
+    until_precise(run_batch, lambda: widest_half_width(scenario, [finished]), scenario.replications, precision, max_replications)
+    interrupted = batches[-1].interrupted
+    if interrupted and not finished:
         raise KeyboardInterrupt
-    return SimulationResult.from_replications(scenario, finished, batch.wall_time_s, partial=batch.interrupted)
+    return SimulationResult.from_replications(scenario, finished, sum(b.wall_time_s for b in batches), partial=interrupted)

@@ -37,10 +37,13 @@ import numpy as np
 
 from ._version import __version__
 from .erlang import InfeasibleTargetError, measures, solve_agents
-from .evaluation import FRESH_DAYS, SIGNIFICANCE, Evaluation, evaluate, not_significantly_short, simulate_many
+from .evaluation import (
+    FRESH_DAYS, SIGNIFICANCE, Evaluation, day_shares, evaluate, not_significantly_short, precision_warnings, readability_warnings, simulate_many,
+)
 from .goals import Goals, goals_of
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, concurrency, current_plan, mean_patience, pool_for, with_plan, with_rosters
+from .runner import until_precise, widest_half_width
 from .scenario import Scenario
 from .sipp import ErlangPlan, erlang_plan
 
@@ -424,6 +427,13 @@ class StaffResult:
     isa: IsaOutcome
     shift_plans: dict[str, Any] = field(default_factory=dict)  # pool -> ShiftPlan
     wall_time_s: float = 0.0
+    precision: float | None = None  # the fresh days' target half-width, if one was asked for
+
+    def warnings(self) -> list[str]:
+        """Why the figures on the fresh days are hard to read, if they are (``evaluation.readability_warnings``)."""
+        shares = {label: e for k, res in self.achieved.items() for label, e in day_shares(res, f"{PLAN_LABELS[k]}: ").items()}
+        widest = widest_half_width(self.scenario, [res.replication_stats for res in self.achieved.values()])
+        return readability_warnings(self.evaluation_replications, shares) + precision_warnings(widest, self.evaluation_replications, self.precision)
 
     @property
     def evaluation_replications(self) -> int:
@@ -595,6 +605,7 @@ def staff(
     scheduler: str | None = None,
     max_replications: int | None = None,
     evaluation_replications: int | None = None,
+    precision: float | None = None,
 ) -> StaffResult:
     """Naive Erlang C, Erlang A and simulation-based staffing beside the scenario's own plan, each
     plan judged on the same fresh days.
@@ -603,8 +614,9 @@ def staff(
     noisier than half an agent, up to ``max_replications`` (default ``MAX_SEARCH_REPLICATIONS``;
     see ``iterate_staffing``); ``replications`` fixes them instead (no doubling unless
     ``max_replications`` is given too). Every plan is then simulated on ``evaluation_replications``
-    fresh days (default: as many as the search decided on), replications from ``FRESH_DAYS`` on,
-    which the search never saw: what each achieves, the intervals it meets, and whether the
+    fresh days (default: as many as the search decided on; with ``precision``, more follow until
+    every plan's day service levels have a 95% half-width at most that, see
+    ``runner.until_precise``), replications from ``FRESH_DAYS`` on, which the search never saw: what each achieves, the intervals it meets, and whether the
     simulated plan's promise held are read from those. The own plan is worked as the scenario has it (its
     roster, if it has shifts) and shown as its per-interval head count (``plans.current_plan``).
     ``shift_rules`` (or the scenario's ``shifts:``) turns the simulated requirement into shifts,
@@ -638,8 +650,14 @@ def staff(
     if shift_plans:
         worked["shifts"] = with_rosters(scenario, shift_plans, isa.plan)
     # every plan judged on the same fresh days: replications the search never saw
-    fresh = evaluation_replications or isa.replications
-    sims = simulate_many([worked[k] for k in plans], fresh, workers, FRESH_DAYS, scheduler=scheduler)
+    sims: list[list[ReplicationStats]] = [[] for _ in plans]
+
+    def run_batch(first: int, stop: int) -> bool:
+        for days, more in zip(sims, simulate_many([worked[k] for k in plans], stop - first, workers, FRESH_DAYS + first, scheduler=scheduler)):
+            days.extend(more)
+        return True
+
+    fresh = until_precise(run_batch, lambda: widest_half_width(scenario, sims), evaluation_replications or isa.replications, precision)
     from .results import SimulationResult
 
     achieved, evaluations, not_short = {}, {}, {}
@@ -649,5 +667,5 @@ def staff(
         not_short[k] = not_significantly_short(scenario, reps, goals)
     return StaffResult(
         scenario, goals, confidence, isa.replications, scenario.horizon.interval_labels(), plans, achieved, evaluations, not_short,
-        naive, isa, shift_plans, time.perf_counter() - started,
+        naive, isa, shift_plans, time.perf_counter() - started, precision,
     )

@@ -27,11 +27,12 @@ import numpy as np
 from ._version import __version__
 from .clock import format_clock
 from .distributions import Exponential
-from .evaluation import simulate_many
+from .evaluation import precision_warnings, readability_warnings, simulate_many
 from .goals import Goals, goals_of
 from .metrics import NON_NEGATIVE, SHARE, Estimate, estimate, stack_counters
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, copy_scenario, current_plan, with_plan
+from .runner import MAX_REPLICATIONS, until_precise, widest_half_width
 from .scenario import Scenario
 from .scenario_behaviours import Skill
 from .sipp import ErlangPlan, erlang_plan
@@ -131,17 +132,32 @@ def scaled(plan: Plan, scale: float) -> Plan:
 
 def sweep(
     scenario: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None, scheduler: str | None = None,
-) -> tuple[list[SweepPoint], SweepPoint]:
+    progress: Callable[[int, int], None] | None = None, scheduler: str | None = None, precision: float | None = None,
+    max_replications: int = MAX_REPLICATIONS,
+) -> tuple[list[SweepPoint], SweepPoint, int, float]:
     """Every scale of the naive plan, and the scenario's own plan, on the same replications in one
-    batch for the runner. The own plan is worked as the scenario has it (its roster, if it has
-    shifts); its ``scale`` is its agent-hours as a share of the naive plan's."""
+    batch for the runner; with ``precision``, more batches until every point's day service levels
+    have a 95% half-width at most that (``runner.until_precise``). The own plan is worked as the
+    scenario has it (its roster, if it has shifts); its ``scale`` is its agent-hours as a share of
+    the naive plan's. Returns the points, the own plan's point, the replications run and the widest
+    half-width."""
     plans = [scaled(naive, s) for s in scales]
-    *results, own_reps = simulate_many([with_plan(scenario, pl) for pl in plans] + [scenario], replications, workers, progress=progress, scheduler=scheduler)
+    scenarios = [with_plan(scenario, pl) for pl in plans] + [scenario]
+    days: list[list[ReplicationStats]] = [[] for _ in scenarios]
+
+    def run_batch(first: int, stop: int) -> bool:
+        step = None if progress is None else (lambda done, total: progress(len(scenarios) * first + done, len(scenarios) * first + total))
+        for reps, more in zip(days, simulate_many(scenarios, stop - first, workers, first, progress=step, scheduler=scheduler)):
+            reps.extend(more)
+        return True
+
+    n = until_precise(run_batch, lambda: widest_half_width(scenario, days), replications, precision, max_replications)
+    *results, own_reps = days
     own = current_plan(scenario)
     naive_total = sum(map(sum, naive.values()))
     own_scale = round(sum(map(sum, own.values())) / naive_total, 4) if naive_total else 0.0
-    return [_point(scenario, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)], _point(scenario, own_scale, own, own_reps, goals)
+    points = [_point(scenario, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
+    return points, _point(scenario, own_scale, own, own_reps, goals), n, widest_half_width(scenario, days)
 
 
 def find_cliff(points: list[SweepPoint]) -> dict | None:
@@ -355,6 +371,16 @@ class TrapResult:
     wall_time_s: float
     verdict: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    widest_half_width: float = 0.0  # the widest uncut 95% half-width of a point's day service level
+    precision: float | None = None  # the sweep's target half-width, if one was asked for
+
+    def warnings(self) -> list[str]:
+        """Why the sweep's figures are hard to read, if they are (``evaluation.readability_warnings``)."""
+        shares = {}
+        for p in sorted([*self.points, self.own], key=lambda p: p.agents):
+            name = "your plan" if p is self.own else f"{p.scale:.0%}"
+            shares.update({f"{name}: {m.replace('_', ' ')}": p.measures[m] for m in ("service_level", "abandon_rate")})
+        return readability_warnings(self.replications, shares) + precision_warnings(self.widest_half_width, self.replications, self.precision)
 
     @property
     def at_plan(self) -> SweepPoint:
@@ -496,8 +522,12 @@ def explore(
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
+    precision: float | None = None,
+    max_replications: int = MAX_REPLICATIONS,
 ) -> TrapResult:
-    """Sweep, the scenario's own plan, cliff, promise against reality and (``causes``) the gap by cause."""
+    """Sweep, the scenario's own plan, cliff, promise against reality and (``causes``) the gap by
+    cause. With ``precision`` the sweep adds replications until every point's day service levels
+    have a 95% half-width at most that (the gap by cause keeps ``replications``)."""
     started = time.perf_counter()
     replications = replications or scenario.replications
     scales = tuple(sorted(set(round(float(s), 4) for s in scales) | {1.0}))
@@ -505,10 +535,11 @@ def explore(
         raise ValueError("scales must be > 0")
     goals = goals_of(scenario)
     naive = erlang_plan(scenario, goals, "C")
-    points, own = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler)
+    points, own, swept, widest = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler, precision, max_replications)
     t_sweep = time.perf_counter() - started
     gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
-    res = TrapResult(scenario, goals, replications, scenario.horizon.interval_labels(), naive, points, own, find_cliff(points), gap, 0.0)
+    res = TrapResult(scenario, goals, swept, scenario.horizon.interval_labels(), naive, points, own, find_cliff(points), gap, 0.0)
+    res.widest_half_width, res.precision = widest, precision
     res.verdict = write_verdict(res)
     res.wall_time_s = time.perf_counter() - started
     res.timings = {"sweep": t_sweep, "gap_by_cause": res.wall_time_s - t_sweep}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from ..evaluation import day_shares, readability_warnings
 from ..metrics import EstimateColumn
 from ..rankings import missed_intervals
 from ..results import SimulationResult
@@ -50,6 +51,7 @@ def headline(result: SimulationResult) -> list[str]:
             text += f"; worst {result.labels[missed[0]]} at {sl[missed[0]].mean:.1%}"
         text += f"; {day['abandon_rate'].mean:.1%} abandon, ASA {day['asa_seconds'].mean or 0:.1f} s."
         lines.append(text)
+    lines += [f"<span class='bad'>Warning:</span> {html.escape(w)}" for w in readability_warnings(result.replications, day_shares(result))]
     return lines
 
 

@@ -36,6 +36,7 @@ def _summary(res: StaffResult) -> list[str]:
         lines.append(f"Shift plan: {paid:,.1f} paid hours; {lost} interval(s) the rules cannot cover.")
     for u in res.isa.unrescued:
         lines.append(f"<span class='bad'>Given up</span> {html.escape(u['interval_start'])} {html.escape(u['name'])}: {html.escape(u['reason'])}")
+    lines += [f"<span class='bad'>Warning:</span> {html.escape(w)}" for w in res.warnings()]
     return lines
 
 

@@ -121,6 +121,7 @@ def build_trap_report(res: TrapResult) -> str:
     if res.cliff:
         c = res.cliff
         summary.append(f"The cliff: from {c['agents']:.1f} to {c['below_agents']:.1f} agents the day's service level falls {c['service_level']:.0%} to {c['below_service_level']:.0%} ({c['service_level_drop_per_agent']:.1%} per agent).")
+    summary += [f"<span class='bad'>Warning:</span> {html.escape(w)}" for w in res.warnings()]
     subtitle = f"{len(res.points)} staffing levels x {res.replications} replications, seed {sc.seed}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {sc.seed}, {res.replications} replications, wall time {res.wall_time_s:.1f} s"
     return render_page(f"ccsim trap: {sc.name}", subtitle, summary, sections, footer)
