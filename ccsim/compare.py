@@ -449,8 +449,9 @@ def compare(
     ``scenarios``: scenarios (a single one with ``variants:`` means base + variants), ``Plan``s or
     ``(label, scenario)`` pairs. All plans run with one seed and one number of replications:
     ``seed``/``replications`` if given, else the first plan's (a note says so when plans disagree).
-    All units go through ``run_units`` in one batch, so one progress bar covers every replication.
-    If interrupted, only replications finished for every plan are kept (pairs stay pairs).
+    All units go through ``run_units`` in one batch, so one progress bar covers every replication;
+    they run replication by replication across the plans, so an interrupt leaves the early
+    replications finished for every plan, and only those are kept (pairs stay pairs).
     """
     plans = _as_plans(scenarios)
     problems = _check_comparable(plans)
@@ -475,9 +476,9 @@ def compare(
     if not 0 <= b < len(plans):
         raise ComparisonError([f"baseline {baseline} is not a plan index (0..{len(plans) - 1})"])
 
-    units = [(p.scenario, r) for p in plans for r in range(replications)]
+    units = [(p.scenario, r) for r in range(replications) for p in plans]
     batch = run_units(units, workers, progress, scheduler=scheduler)
-    per_plan = [batch.results[i * replications : (i + 1) * replications] for i in range(len(plans))]
+    per_plan = [batch.results[i :: len(plans)] for i in range(len(plans))]
     complete = [r for r in range(replications) if all(res[r] is not None for res in per_plan)]
     if not complete:
         raise KeyboardInterrupt

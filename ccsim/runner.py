@@ -15,17 +15,29 @@ unit order, so what is merged from them is identical too.
 
 Ctrl-C (KeyboardInterrupt, also when raised by the progress callback) stops cleanly: finished
 units are returned, unfinished ones are ``None``, and ``Batch.interrupted`` tells the caller to
-mark what it writes as partial.
+mark what it writes as partial. Running units are abandoned at once (a pool's workers are killed:
+they hold nothing but the replication they run), and no worker process outlives ``run_units``. A
+pool worker that dies (SIGKILL, the out-of-memory killer) stops the batch the same way, with one
+ERROR record on the ``ccsim.runner`` logger saying which and how.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
+import traceback
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from typing import Any, Callable, Iterator, Literal, Sequence
 
 from .metrics import TYPE_METRICS, estimate_columns, stack_counters
@@ -52,6 +64,10 @@ _MIN_TASK_S = 0.25
 _CONNECT_TIMEOUT_S = 20
 #: The most replications a run with a precision target goes to, unless told otherwise.
 MAX_REPLICATIONS = 1000
+#: What a user sends to stop a run: Ctrl-C, and the polite kill (shells, ``timeout``, systemd).
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+log = logging.getLogger(__name__)
 
 
 class RunnerError(RuntimeError):
@@ -60,7 +76,9 @@ class RunnerError(RuntimeError):
 
 @dataclass
 class Batch:
-    """Results of a list of units, in unit order; ``None`` for units that did not finish."""
+    """Results of a list of units, in unit order; ``None`` for units that did not finish.
+
+    ``interrupted``: the batch stopped before every unit finished (Ctrl-C, or a worker process died)."""
 
     results: list[ReplicationStats | None]
     interrupted: bool
@@ -136,10 +154,25 @@ def run_chunk(scenario: Scenario, replications: list[int], records: bool = False
     return out
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which cancels what is queued; a worker interrupted
-    mid-task would otherwise report a KeyboardInterrupt as its result or break the pool."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _serve(conn: Connection, records: bool) -> None:
+    """A pool worker: run the tasks that come through ``conn`` until the parent closes it or is gone.
+
+    SIGINT and SIGTERM are ignored: a terminal sends Ctrl-C to the whole process group, and the
+    parent decides what stops (it kills its workers). A task's exception goes back to the parent,
+    which raises it as the in-process backend would."""
+    for s in _STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    try:
+        while True:
+            scenario, replications = conn.recv()
+            try:
+                out: Any = run_chunk(scenario, replications, records)
+            except Exception as exc:
+                exc.add_note(f"in worker process {os.getpid()}:\n{traceback.format_exc()}")
+                out = exc
+            conn.send(out)
+    except (EOFError, OSError):  # the parent closed the pipe, or died
+        pass
 
 
 def run_units(
@@ -177,7 +210,7 @@ def run_units(
                 state.report(1)
         elif backend == "processes":
             n_workers = min(choose_workers(units, workers), max(1, len(units)))
-            _run_pool(units, results, state, n_workers, chunksize or chunk_size(units, n_workers), records)
+            interrupted = not _run_pool(units, results, state, n_workers, chunksize or chunk_size(units, n_workers), records)
         elif backend == "dask":
             if not address:
                 raise RunnerError(f"the dask backend needs a scheduler address (scheduler=... or ${SCHEDULER_ENV})")
@@ -199,36 +232,109 @@ class _Progress:
             self.callback(self.done, self.total)
 
 
-def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int, size: int, records: bool) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+class _Worker:
+    """A pool process and its own pipe, through which it gets one task at a time and sends back the result."""
 
-    pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_ignore_sigint)
-    stopped = False
+    def __init__(self, context: BaseContext, records: bool):
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, records), name="ccsim-worker")
+        self.process.start()
+        theirs.close()  # now only the worker holds its end: when it dies, this end reads EOF
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends, then take effect as usual: for steps that must
+    not be cut in half (a worker started but not yet recorded would be orphaned; killing the
+    workers must reach every one). Python runs signal handlers only in the main thread, so in any
+    other there is nothing to hold."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in _STOP_SIGNALS}
     try:
-        futures = {pool.submit(run_chunk, sc, reps, records): (first, len(reps)) for first, sc, reps in _chunks(units, size)}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                first, n = futures[fut]
-                results[first : first + n] = fut.result()
-                state.report(n)
-    except BaseException:
-        stopped = True
-        raise
+        yield
     finally:
-        # On Ctrl-C: cancel the queued tasks and let the running ones end (workers ignore SIGINT).
-        # Terminating workers instead can leave half a result in the pool's pipe, on which the
-        # executor's manager thread then blocks forever and the process hangs at exit; a running
-        # task is one replication or ~0.25 s of tiny ones, so waiting is short.
-        pool.shutdown(wait=True, cancel_futures=stopped)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for s in held:
+            signal.raise_signal(s)
+
+
+def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int, size: int, records: bool) -> bool:
+    """Run the units on ``n_workers`` processes, a task at a time per worker; False if a worker
+    died (logged) and the batch stopped early. Ctrl-C raises KeyboardInterrupt as anywhere else.
+
+    Not a ProcessPoolExecutor: its workers share one result queue, on which a worker killed while
+    writing leaves a torn message that blocks the executor for ever, and it cannot stop a running
+    worker. Here each worker has its own pipe, so a dead worker is just the end of that pipe, and
+    stopping is killing: a worker holds nothing but the replication it runs, lost either way."""
+    context = multiprocessing.get_context()
+    tasks = deque(_chunks(units, size))
+    workers: list[_Worker] = []
+    dead = None
+    try:
+        with _uninterrupted():  # every worker started is in ``workers``, so none escapes the kill below
+            for _ in range(n_workers):
+                workers.append(_Worker(context, records))
+        dead = _feed(workers, tasks, results, state)
+    finally:
+        with _uninterrupted():  # another Ctrl-C cannot leave a worker running
+            for w in workers:
+                w.process.kill()
+            for w in workers:
+                w.process.join()
+                w.conn.close()
+    if dead is not None:
+        code = dead.exitcode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        log.error("worker process %d died (%s); the run stopped with %d of %d replications finished", dead.pid, how, state.done, state.total)
+    return dead is None
+
+
+def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress) -> BaseProcess | None:
+    """Give tasks to idle workers and place their results until every task is done. A worker whose
+    pipe ended has died: the results that came with it are placed, and its process is returned."""
+    idle = list(workers)
+    busy: dict[Connection, tuple[_Worker, int, int]] = {}  # pipe -> worker, first unit of its task, units
+    while tasks or busy:
+        while tasks and idle:
+            w = idle.pop()
+            first, sc, reps = tasks.popleft()
+            try:
+                w.conn.send((sc, reps))
+            except OSError:  # it died while idle
+                return w.process
+            busy[w.conn] = (w, first, len(reps))
+        dead = None
+        for conn in wait(list(busy)):
+            w, first, n = busy.pop(conn)
+            try:
+                out = conn.recv()
+            except (EOFError, OSError):
+                dead = w.process
+                continue
+            if isinstance(out, Exception):
+                raise out
+            results[first : first + n] = out
+            idle.append(w)
+            state.report(n)
+        if dead is not None:
+            return dead
+    return None
 
 
 def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, size: int, records: bool) -> int:
     try:
         from distributed import Client, as_completed
+        from distributed.comm import resolve_address
     except ImportError:
         raise RunnerError("the dask backend needs dask.distributed: pip install 'ccsim[dask]'") from None
+    try:  # at once, not after the connect timeout: no port, an unknown scheme or host (http://, garbage)
+        resolve_address(address)
+    except (ValueError, OSError) as exc:
+        raise RunnerError(f"cannot use Dask scheduler address {address!r}: {exc}; give one like tcp://HOST:8786") from None
     try:
         client = Client(address, set_as_default=False, timeout=_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
