@@ -4,31 +4,128 @@ What a result looks like on the terminal (its tables and lines) is built in ccsi
 this module decides only where it goes (stdout or stderr) and how the command ends.
 
 Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --scheduler) or outputs that
-cannot be written (nothing is then changed), 130 interrupted (what finished is still printed and
-written, marked partial).
+cannot be written (nothing is then changed), 130 interrupted by Ctrl-C and 143 by SIGTERM (what
+finished is still printed and written, marked partial), 1 a worker process died (one error line;
+what finished is still printed and written, marked partial).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
-import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+try:  # numpy, scipy and rich take about a second to import: a Ctrl-C meanwhile has nothing to keep
+    import click
+    import typer
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from typer.core import TyperGroup
 
-import ccsim
-from ccsim.outputs import CsvContent, Files, JsonContent, OutputError, check_outputs, write_outputs
-from ccsim.report import terminal
-from ccsim.results import SimulationResult
-from ccsim.runner import RunnerError
-from ccsim.scenario import Scenario, ScenarioError
+    import ccsim
+    from ccsim.outputs import CsvContent, Files, JsonContent, OutputError, check_outputs, write_outputs
+    from ccsim.report import terminal
+    from ccsim.results import SimulationResult
+    from ccsim.runner import RunnerError, log as runner_log
+    from ccsim.scenario import Scenario, ScenarioError
+except KeyboardInterrupt:
+    sys.exit(130)
 
-app = typer.Typer(
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stop(logging.Handler):
+    """Why the running command stopped its simulations early, if it did, and so its exit code.
+
+    While a command runs, the first SIGINT (Ctrl-C) or SIGTERM raises KeyboardInterrupt, which the
+    library turns into "stop, keep what finished" (the runner kills its workers at once), and sets
+    the exit code to 128 + its number: 130, 143. More of them are only counted: the command is
+    already on its way out, and cutting that short would lose what finished (two Ctrl-Cs half a
+    second apart are common). A worker process that died comes as the runner's log record: an
+    error line, exit 1.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.begin()
+
+    def begin(self) -> None:
+        """A command starts: nothing has stopped it."""
+        self.signals: list[int] = []
+        self.worker_lost = False
+
+    def interrupt(self, signum: int, frame: object) -> None:
+        self.signals.append(signum)
+        if len(self.signals) == 1:
+            raise KeyboardInterrupt
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.worker_lost = True
+        err.print(f"error: {record.getMessage()}", markup=False, highlight=False, soft_wrap=True)
+
+    @property
+    def exit_code(self) -> int:
+        if self.signals:
+            return 128 + self.signals[0]
+        return 1 if self.worker_lost else 130
+
+
+stop = Stop()
+
+
+@contextmanager
+def signals_to(handler: Callable) -> Iterator[None]:
+    """SIGINT and SIGTERM go to ``handler`` inside the block, and back where they went after it."""
+    previous = [signal.signal(s, handler) for s in STOP_SIGNALS]
+    try:
+        yield
+    finally:
+        for s, before in zip(STOP_SIGNALS, previous):
+            signal.signal(s, before)
+
+
+def exit_quietly(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM before a command runs has nothing to keep: exit 130 or 143, no traceback."""
+    sys.exit(128 + signum)
+
+
+class Program(typer.Typer):
+    """The ccsim process (the console script, ``python -m cli``), where no signal gives a traceback.
+
+    Tests call the commands through Typer's runner instead, so their process keeps its handlers."""
+
+    def __call__(self, *args, **kwargs):
+        for s in STOP_SIGNALS:
+            signal.signal(s, exit_quietly)  # while the arguments are parsed
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:  # the command is over and the process ends: a signal now would only interrupt that
+            for s in STOP_SIGNALS:
+                signal.signal(s, signal.SIG_IGN)
+
+
+class Commands(TyperGroup):
+    """ccsim's commands, each run with ``stop`` handling its signals and the runner's errors."""
+
+    def invoke(self, ctx: click.Context):
+        stop.begin()
+        runner_log.addHandler(stop)
+        try:
+            with signals_to(stop.interrupt):
+                return super().invoke(ctx)
+        except KeyboardInterrupt:  # outside a simulation (loading a scenario, say): nothing to keep
+            raise typer.Exit(stop.exit_code)
+        finally:
+            runner_log.removeHandler(stop)
+
+
+app = Program(
+    cls=Commands,
     help="ccsim: simulate a contact-center day and test a staffing plan before the day comes.",
     no_args_is_help=True,
     add_completion=False,
@@ -109,12 +206,13 @@ def progress_bar(enabled: bool, label: str) -> Iterator:
 
 @contextmanager
 def interruptible(message: str) -> Iterator[None]:
-    """Ctrl-C before any result exists prints ``message`` and exits 130; an unusable backend exits 2."""
+    """Stopped (see ``Stop``) before any result exists, print ``message`` and exit; an unusable
+    backend exits 2. Stopped later, the command keeps what finished and exits ``stop.exit_code``."""
     try:
         yield
     except KeyboardInterrupt:
         err.print(message)
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
     except RunnerError as exc:
         fail([str(exc)])
 
@@ -135,14 +233,14 @@ def check_targets(targets: dict) -> None:
 
 def save(targets: dict) -> list[Path]:
     """Write a command's outputs as one transaction (ccsim.outputs.write_outputs): on failure or
-    Ctrl-C one line, nothing changed, exit 2 or 130."""
+    Ctrl-C one line, nothing changed, exit 2 or ``stop.exit_code``."""
     try:
         return write_outputs(targets)
     except OutputError as exc:
         fail([f"cannot write {exc}"])
     except KeyboardInterrupt:
         err.print("interrupted while writing the outputs; nothing was written", markup=False, highlight=False)
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
 
 
 def print_wrote(written: list[Path], console: Console = out) -> None:
@@ -227,7 +325,7 @@ def run(
     if not as_json:
         print_wrote(written)
     if result.partial:
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
 
 
 @app.command()
@@ -346,7 +444,7 @@ def now_command(
     if not as_json:
         print_wrote(written)
     if res.result.partial:
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
 
 
 def print_comparison(cmp) -> None:
@@ -427,7 +525,7 @@ def compare(
         if not as_json:
             print_wrote(written)
     if cmp.partial:
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
 
 
 def chart_images(cmp, fmt: str):
