@@ -3,9 +3,11 @@
 Why: a plan a few agents short does not miss by a few percent. Long waits make people hang up,
 abandoners redial, redials add load, and the service level falls off a cliff, not a slope.
 ``explore`` simulates the naive Erlang C plan scaled from well below to above (70% to 130% by
-default), every point on the same simulated days (common random numbers), marks where a few
-agents fewer cost the most, sets the plan's promise beside what the simulation gives it, and
-decomposes the gap between the naive and the realistic requirement by cause. The scenario's own
+default), every point on the same simulated days (common random numbers), and each also without
+the realities that feed waits back into the load (``FEEDBACK``: redials, callbacks, announcements);
+the cliff is where the realistic curve falls away from that twin (``find_cliff``). It sets the
+plan's promise beside what the simulation gives it, and decomposes the gap between the naive and
+the realistic requirement by cause. The scenario's own
 plan is simulated on the same days, so a planner sees on which side of the cliff it stands.
 
 Gap by cause: every reality the scenario switches on is switched off in a copy of the scenario
@@ -57,12 +59,17 @@ class SweepPoint:
     interval_abandon: dict[str, list[Estimate]]
     interval_means: dict[str, dict[str, np.ndarray]]  # type -> measure -> per-interval mean (for the verdict)
     meets_day_targets: bool
+    without_feedback: Estimate | None = None  # the day's service level of the same plan without the feedback realities
+    feedback_cost: Estimate | None = None  # what they cost it: without minus with, paired day by day
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"scale": self.scale, "agents": round(self.agents, 3)}
         out.update({k: e.to_dict() for k, e in self.measures.items()})
         out["by_contact_type"] = {t: {k: e.to_dict() for k, e in m.items()} for t, m in self.by_type.items()}
         out["meets_day_targets"] = self.meets_day_targets
+        if self.feedback_cost is not None:
+            out["without_feedback_service_level"] = self.without_feedback.to_dict()
+            out["feedback_cost"] = self.feedback_cost.to_dict()
         return out
 
 
@@ -130,6 +137,12 @@ def scaled(plan: Plan, scale: float) -> Plan:
     return {p: [max(0, int(round(scale * x))) for x in v] for p, v in plan.items()}
 
 
+def _day_service_level(scenario: Scenario, reps: list[ReplicationStats]) -> np.ndarray:
+    """The day's service level per replication, all contact types together."""
+    types, _ = stack_counters(reps, [ct.service_level.definition for ct in scenario.contact_types.values()], scenario.horizon.interval_s)
+    return _per_rep(types["within_sl"].sum(axis=(1, 2)), types["sl_base"].sum(axis=(1, 2)))
+
+
 def sweep(
     scenario: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
     progress: Callable[[int, int], None] | None = None, scheduler: str | None = None, precision: float | None = None,
@@ -139,11 +152,15 @@ def sweep(
     batch for the runner; with ``precision``, more batches until every point's day service levels
     have a 95% half-width at most that (``runner.until_precise``). The own plan is worked as the
     scenario has it (its roster, if it has shifts); its ``scale`` is its agent-hours as a share of
-    the naive plan's. Returns the points, the own plan's point, the replications run and the widest
-    half-width."""
+    the naive plan's. When the scenario has feedback realities (``FEEDBACK``), every scale is also
+    simulated without them on the same days, and each point says what they cost its day's service
+    level (``SweepPoint.feedback_cost``): what ``find_cliff`` reads. Returns the points, the own
+    plan's point, the replications run and the widest half-width."""
     plans = [scaled(naive, s) for s in scales]
-    scenarios = [with_plan(scenario, pl) for pl in plans] + [scenario]
+    calm, _ = without_feedback(scenario)
+    scenarios = [with_plan(scenario, pl) for pl in plans] + [scenario] + ([with_plan(calm, pl) for pl in plans] if calm is not None else [])
     days: list[list[ReplicationStats]] = [[] for _ in scenarios]
+    realistic = days[: len(plans) + 1]
 
     def run_batch(first: int, stop: int) -> bool:
         step = None if progress is None else (lambda done, total: progress(len(scenarios) * first + done, len(scenarios) * first + total))
@@ -151,36 +168,83 @@ def sweep(
             reps.extend(more)
         return True
 
-    n = until_precise(run_batch, lambda: widest_half_width(scenario, days), replications, precision, max_replications)
-    *results, own_reps = days
+    n = until_precise(run_batch, lambda: widest_half_width(scenario, realistic), replications, precision, max_replications)
+    results, own_reps, calm_results = days[: len(plans)], days[len(plans)], days[len(plans) + 1 :]
     own = current_plan(scenario)
     naive_total = sum(map(sum, naive.values()))
     own_scale = round(sum(map(sum, own.values())) / naive_total, 4) if naive_total else 0.0
     points = [_point(scenario, s, pl, reps, goals) for s, pl, reps in zip(scales, plans, results)]
-    return points, _point(scenario, own_scale, own, own_reps, goals), n, widest_half_width(scenario, days)
+    for p, reps, calm_reps in zip(points, results, calm_results):
+        with_it, without = _day_service_level(scenario, reps), _day_service_level(calm, calm_reps)
+        p.without_feedback, p.feedback_cost = estimate(without, bounds=SHARE), estimate(without - with_it)  # the same days: a paired difference
+    return points, _point(scenario, own_scale, own, own_reps, goals), n, widest_half_width(scenario, realistic)
 
 
-def find_cliff(points: list[SweepPoint]) -> dict | None:
-    """The steepest drop of the day's service level per agent removed, between sweep neighbours."""
-    pts = sorted((p for p in points if p.measures["service_level"].mean is not None), key=lambda p: p.agents)
-    best = None
-    for lo, hi in zip(pts, pts[1:]):
-        d_agents = hi.agents - lo.agents
-        if d_agents <= 1e-9:
-            continue
-        drop = (hi.measures["service_level"].mean - lo.measures["service_level"].mean) / d_agents
-        if best is None or drop > best["service_level_drop_per_agent"]:
-            best = {
-                "scale": hi.scale,
-                "agents": round(hi.agents, 2),
-                "service_level": hi.measures["service_level"].mean,
-                "below_scale": lo.scale,
-                "below_agents": round(lo.agents, 2),
-                "below_service_level": lo.measures["service_level"].mean,
-                "below_abandon_rate": lo.measures["abandon_rate"].mean,
-                "service_level_drop_per_agent": drop,
-            }
-    return best
+#: The realities through which long waits feed back into the queue: abandoners who call again,
+#: callbacks promised when the wait is long, announcements that send callers away. Without them
+#: service level falls as a slope when agents are taken away; with them it can fall off a cliff.
+FEEDBACK = ("redial", "callback", "announcement")
+#: The cliff is where the feedback costs at least this much of the day's service level.
+CLIFF_POINTS = 0.05
+
+
+def without_feedback(scenario: Scenario) -> tuple[Scenario | None, list[str]]:
+    """The scenario with its feedback realities switched off, and their labels; (None, []) if it has none."""
+    found = [r for r in realities(scenario) if r.key in FEEDBACK]
+    calm = scenario
+    for r in found:
+        calm = r.off(calm)
+    return (calm if found else None), [r.label for r in found]
+
+
+def find_cliff(points: list[SweepPoint], feedback: list[str]) -> tuple[dict | None, str]:
+    """Where the realistic curve falls away from what the same plans give without the feedback.
+
+    From the most agents down, the cliff is the first staffing level at which the feedback
+    realities (``feedback``, their labels) cost at least ``CLIFF_POINTS`` of the day's service level,
+    significantly (the paired 95% interval over the same days above zero), below a level where they
+    cost less. That is the edge the trap is named for: above it a missing agent costs a slope of
+    service; below it abandoners call again, and the load grows as the service falls. Returns
+    (the cliff, "") or (None, why there is no cliff in the range swept).
+    """
+    if not feedback:
+        return None, (
+            "no cliff in this range: nothing in the scenario feeds long waits back into the load (no redials, callbacks or "
+            "announcements), so service level falls as a slope when agents are taken away"
+        )
+    names = " and ".join(feedback)
+    pts = sorted(points, key=lambda p: -p.agents)
+
+    def falls(p: SweepPoint) -> bool:
+        cost = p.feedback_cost
+        return cost.mean is not None and cost.mean >= CLIFF_POINTS and cost.lo is not None and cost.lo > 0
+
+    if falls(pts[0]):
+        return None, (
+            f"no cliff in this range: {names} already cost {pts[0].feedback_cost.mean:.0%} of the day's service level at the most agents "
+            f"swept ({pts[0].agents:.1f}, {pts[0].scale:.0%} of the naive plan); sweep higher (--to)"
+        )
+    for above, p in zip(pts, pts[1:]):
+        if falls(p):
+            return {
+                "definition": f"the most agents at which {names} cost at least {CLIFF_POINTS:.0%} of the day's service level "
+                "(the paired 95% interval over the same days above zero), below a staffing where they cost less",
+                "feedback": feedback,
+                "scale": p.scale,
+                "agents": round(p.agents, 2),
+                "service_level": p.measures["service_level"].mean,
+                "without_feedback_service_level": p.without_feedback.mean,
+                "feedback_cost": p.feedback_cost.to_dict(),
+                "above_scale": above.scale,
+                "above_agents": round(above.agents, 2),
+                "above_service_level": above.measures["service_level"].mean,
+                "above_feedback_cost": above.feedback_cost.to_dict(),
+            }, ""
+    low = pts[-1]
+    return None, (
+        f"no cliff in this range: {names} cost less than {CLIFF_POINTS:.0%} of the day's service level all the way down to "
+        f"{low.agents:.1f} agents ({low.scale:.0%} of the naive plan); sweep lower (--from)"
+    )
 
 
 # --- realities and the gap by cause ------------------------------------------------------------
@@ -304,8 +368,28 @@ class CauseStep:
     delta: float  # agent-hours this reality costs (negative: it saves)
     converged: bool
 
+    @property
+    def why(self) -> str | None:
+        """Why this reality lowers the requirement, when it does (a bar below zero surprises)."""
+        return _LOWERS.get(self.key, "in this scenario it takes load off the agents more than it adds") if self.delta < 0 else None
+
     def to_dict(self) -> dict:
-        return {"cause": self.key, "label": self.label, "agent_hours": round(self.agent_hours, 3), "delta_agent_hours": round(self.delta, 3), "converged": self.converged}
+        return {
+            "cause": self.key, "label": self.label, "agent_hours": round(self.agent_hours, 3), "delta_agent_hours": round(self.delta, 3),
+            "converged": self.converged, "why_lower": self.why,
+        }
+
+
+#: Why a reality can lower the requirement below what the world without it needs.
+_LOWERS = {
+    "patience": "Erlang C is pessimistic when customers abandon: a caller who hangs up takes no agent time, and those behind wait less",
+    "handle_time": "handle times vary less than the exponential ones of the ideal world, so queues are shorter",
+    "time_varying_load": "queues carried from a busy interval into a quiet one are worked off there, so SIPP's per-interval peak is not all needed",
+    "announcement": "callers told the wait and leaving before they queue take no agent time",
+    "self_service": "the bot answers some contacts before they reach an agent",
+    "callback": "callbacks move calls from the peak into quieter intervals",
+    "chat": "silent chat abandons leave before an agent spends time on them",
+}
 
 
 def gap_by_cause(
@@ -369,6 +453,7 @@ class TrapResult:
     cliff: dict | None
     gap: dict | None
     wall_time_s: float
+    cliff_note: str = ""  # why there is no cliff in the range, when there is none
     verdict: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     widest_half_width: float = 0.0  # the widest uncut 95% half-width of a point's day service level
@@ -431,6 +516,7 @@ class TrapResult:
             "sweep": [p.to_dict() for p in self.points],
             "own_plan": {**self.own.to_dict(), "plan": self.own.plan},
             "cliff": self.cliff,
+            "cliff_note": self.cliff_note or None,
             "promise_vs_reality": self.promise_vs_reality(),
             "gap_by_cause": self.gap,
             "cost": self.cheapest(),
@@ -466,12 +552,38 @@ def _interval_start(horizon, k: int) -> str:
 
 
 def write_verdict(res: TrapResult) -> str:
-    """One plain-language sentence on the worst block of the day just below the cliff."""
-    scenario = res.scenario
+    """Plain language: the cliff, or why there is none in the range; the worst block of the day in
+    the scenario's own plan, else at the cliff (or the fewest agents swept); and where the day
+    first meets its target."""
     cliff = res.cliff
-    if cliff is None:
-        return "The sweep has too few points to find a cliff."
-    pt = min(res.points, key=lambda p: abs(p.scale - cliff["below_scale"]))
+    if cliff is not None:
+        pt = min(res.points, key=lambda p: abs(p.scale - cliff["scale"]))
+        text = (
+            f"The cliff: below {cliff['above_agents']:.0f} agents on average ({cliff['above_scale']:.0%} of the naive Erlang C plan) "
+            f"{' and '.join(cliff['feedback'])} feed on the waits; at {pt.agents:.0f} agents they cost {cliff['feedback_cost']['mean']:.0%} "
+            f"of the day's service level ({cliff['service_level']:.0%} against {cliff['without_feedback_service_level']:.0%} without them). "
+        )
+    else:
+        pt = min(res.points, key=lambda p: p.agents)
+        text = f"{res.cliff_note[0].upper()}{res.cliff_note[1:]}. "
+    own = _worst_block(res, res.own, f"Your plan ({res.own.agents:.0f} agents on average, {res.own.scale:.0%} of the naive plan's agent-hours):")
+    text += own or _worst_block(res, pt, f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan)") or (
+        f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan) every interval still meets its target."
+    )
+    target = min(g.sl_target for g in res.goals.types.values())
+    up = next((p for p in sorted(res.points, key=lambda p: p.agents) if p.measures["service_level"].mean is not None and p.measures["service_level"].mean >= target), None)
+    if up is not None:
+        text += f" The day first meets {target:.0%} at {up.agents:.0f} agents ({up.scale:.0%} of the plan)."
+    else:
+        text += f" No point of the sweep reaches {target:.0%} for the day."
+    return text
+
+
+def _worst_block(res: TrapResult, pt: SweepPoint, who: str) -> str:
+    """The worst block of the day at sweep point ``pt``, after ``who``: its intervals, service
+    level, abandonment and what redials add to the load from then on; "" when every interval
+    meets the target."""
+    scenario = res.scenario
     n = len(res.labels)
     within = sum(m["within_sl"] for m in pt.interval_means.values())
     base = sum(m["sl_base"] for m in pt.interval_means.values())
@@ -480,7 +592,7 @@ def write_verdict(res: TrapResult) -> str:
     target = min(g.sl_target for g in res.goals.types.values())
     worst = int(np.argmin(sl))
     if sl[worst] >= target:
-        return f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan) every interval still meets {target:.0%}; the steepest drop is below the sweep's range."
+        return ""
     line = (sl[worst] + target) / 2  # the block around the worst interval that is clearly worse than the rest
     i = j = worst
     while i > 0 and sl[i - 1] < line:
@@ -494,22 +606,13 @@ def write_verdict(res: TrapResult) -> str:
     b_ab = ab[block].sum() / max(off[block].sum(), 1e-9)
     span = f"{_interval_start(scenario.horizon, i)}-{_interval_start(scenario.horizon, j + 1)}"
     what = "peak collapses" if b_sl < 0.6 * target else "falls short"
-    text = (
-        f"At {pt.agents:.0f} agents on average ({pt.scale:.0%} of the naive Erlang C plan) the {span} {what}: "
-        f"service level {b_sl:.0%}, {b_ab:.0%} abandon"
-    )
+    text = f"{who} the {span} {what}: service level {b_sl:.0%}, {b_ab:.0%} abandon"
     red = sum(m["redials"] for m in pt.interval_means.values())
     rest = slice(i, n)
     first = off[rest].sum() - red[rest].sum()
     if red[rest].sum() > 0 and first > 0:
         text += f", and redials add {red[rest].sum() / first:.0%} to the load from {_interval_start(scenario.horizon, i)} on"
-    text += "."
-    up = next((p for p in sorted(res.points, key=lambda p: p.agents) if p.measures["service_level"].mean is not None and p.measures["service_level"].mean >= target), None)
-    if up is not None:
-        text += f" The day first meets {target:.0%} at {up.agents:.0f} agents ({up.scale:.0%} of the plan)."
-    else:
-        text += f" No point of the sweep reaches {target:.0%} for the day."
-    return text
+    return text + "."
 
 
 def explore(
@@ -538,7 +641,8 @@ def explore(
     points, own, swept, widest = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler, precision, max_replications)
     t_sweep = time.perf_counter() - started
     gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
-    res = TrapResult(scenario, goals, swept, scenario.horizon.interval_labels(), naive, points, own, find_cliff(points), gap, 0.0)
+    cliff, note = find_cliff(points, without_feedback(scenario)[1])
+    res = TrapResult(scenario, goals, swept, scenario.horizon.interval_labels(), naive, points, own, cliff, gap, 0.0, cliff_note=note)
     res.widest_half_width, res.precision = widest, precision
     res.verdict = write_verdict(res)
     res.wall_time_s = time.perf_counter() - started

@@ -68,8 +68,9 @@ def test_sipp_table_for_a_scenario(cli, tmp_path):
     rows = json.loads(res.stdout)["intervals"]
     assert len(rows) == 24 and rows[0]["interval_start"] == "08:00"
     peak = next(r for r in rows if r["interval_start"] == "12:30")
-    # the default plan is short at lunch: both formulas ask for more than the 16 staffed
-    assert peak["erlang_c_required"] > peak["erlang_a_required"] > peak["staffed_agents"] == 16
+    # the default plan is short at lunch: both formulas ask for more than the 16 staffed (on the
+    # one-minute curve some callers never hang up: no mean patience, so Erlang A asks what C does)
+    assert peak["erlang_c_required"] >= peak["erlang_a_required"] > peak["staffed_agents"] == 16
     assert peak["erlang_a_service_level"] < 0.8
     assert len(list(csv.DictReader(out.open()))) == 24
     assert "SIPP" in cli("erlang", SCENARIOS / "default.yaml").output

@@ -82,7 +82,7 @@ def test_lesson_1_one_minute():
 
 
 def test_lesson_2_understaffing_trap_sweep():
-    data = figures("trap", scenario("lesson_understaffing_trap.yaml"), "--no-causes")
+    data = figures("trap", scenario("lesson_understaffing_trap.yaml"), "-r", "30", "--no-causes")  # the lesson's 30 days: readable intervals
     for point in data["sweep"]:
         label = f"{point['scale']:.0%}"
         found = [r for r in rows("02-understaffing-trap.md", label, required=False) if r[0] == label]

@@ -16,12 +16,12 @@ def test_sweep_monotone_and_cliff():
     assert all(b >= a - 0.005 for a, b in zip(sl, sl[1:])), sl
     assert all(b <= a + 0.005 for a, b in zip(ab, ab[1:])), ab
     assert sl[-1] - sl[0] > 0.2  # the sweep spans the cliff
-    c = res.cliff
-    assert c["below_agents"] < c["agents"] and c["service_level_drop_per_agent"] > 0
+    c = res.cliff  # the default day's redials make a cliff (tests/test_trap_cliff.py checks its definition)
+    assert c["agents"] < c["above_agents"] and c["feedback_cost"]["mean"] >= 0.05
     data = json.loads(json.dumps(res.to_dict()))
-    assert {"scale", "agents", "service_level", "asa_seconds", "abandon_rate", "occupancy", "offered"} <= set(data["sweep"][0])
+    assert {"scale", "agents", "service_level", "asa_seconds", "abandon_rate", "occupancy", "offered", "feedback_cost"} <= set(data["sweep"][0])
     assert set(data["sweep"][0]["service_level"]) == {"mean", "ci95"}
-    assert res.verdict.startswith("At ")
+    assert res.verdict.startswith("The cliff: ")
 
 
 def test_realities_are_found_generically():

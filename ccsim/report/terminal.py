@@ -263,22 +263,30 @@ def trap_summary(res: TrapResult) -> list[RenderableType]:
     (in bold), the cliff and the gap by cause."""
     out: list[RenderableType] = [Text(res.verdict)]
     table = Table(title=f"{escape(res.scenario.name)}: staffing sweep around the naive plan, and your plan (mean ± 95% CI over {res.replications} replications)")
-    for col in ("scale", "agents", "service level", "ASA", "abandon", "occupancy", "offered"):
+    feedback = res.points[0].feedback_cost is not None
+    for col in ("scale", "agents", "service level", "ASA", "abandon", "occupancy", "offered") + (("without feedback",) if feedback else ()):
         table.add_column(col, justify="right")
     for p in sorted([*res.points, res.own], key=lambda p: p.agents):
         m = p.measures
         scale = f"your plan ({p.scale:.0%})" if p is res.own else f"{p.scale:.0%}"
+        calm = (_pct(p.without_feedback) if p.without_feedback is not None else "",) if feedback else ()
         table.add_row(
-            scale, f"{p.agents:.1f}", _pct(m["service_level"]), _num(m["asa_seconds"], " s"), _pct(m["abandon_rate"]), _pct(m["occupancy"]), _num(m["offered"]),
+            scale, f"{p.agents:.1f}", _pct(m["service_level"]), _num(m["asa_seconds"], " s"), _pct(m["abandon_rate"]), _pct(m["occupancy"]), _num(m["offered"]), *calm,
             style="bold" if p is res.own else None,
         )
     out.append(table)
     if res.cliff:
         c = res.cliff
-        out.append(f"cliff: {c['agents']:.1f} -> {c['below_agents']:.1f} agents drops the service level {c['service_level']:.1%} -> {c['below_service_level']:.1%}")
+        out.append(Text(
+            f"cliff: at {c['agents']:.1f} agents ({c['scale']:.0%}) {' and '.join(c['feedback'])} cost {c['feedback_cost']['mean']:.1%} of the day's "
+            f"service level ({c['service_level']:.1%} against {c['without_feedback_service_level']:.1%} without them); at {c['above_agents']:.1f} "
+            f"agents {c['above_feedback_cost']['mean']:.1%}"
+        ))
+    else:
+        out.append(Text(res.cliff_note))
     if res.gap:
         out.append(f"gap by cause (agent-hours): naive Erlang C {res.gap['naive_erlang_c_agent_hours']:.1f}")
-        out += [f"  {s['label']}: {s['delta_agent_hours']:+.1f}" for s in res.gap["steps"]]
+        out += [Text(f"  {s['label']}: {s['delta_agent_hours']:+.1f}" + (f" ({s['why_lower']})" if s["why_lower"] else "")) for s in res.gap["steps"]]
         out.append(f"  = realistic requirement {res.gap['realistic_agent_hours']:.1f}")
     return out
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..metrics import Estimate
 from ..plans import agent_hours
-from ..trap import TrapResult
+from ..trap import CLIFF_POINTS, TrapResult, without_feedback
 from .html import Section, band_traces, colour, figure, render_page, table_html
 
 
@@ -31,7 +31,7 @@ def build_trap_report(res: TrapResult) -> str:
     def marks(fig, key: str):
         """The cliff, the naive plan and the scenario's own plan, with what it achieves on ``key``."""
         if res.cliff:
-            fig.add_vrect(x0=res.cliff["below_agents"], x1=res.cliff["agents"], fillcolor="rgba(214,39,40,0.12)", line_width=0, annotation_text="cliff", annotation_position="top left")
+            fig.add_vrect(x0=res.cliff["agents"], x1=res.cliff["above_agents"], fillcolor="rgba(214,39,40,0.12)", line_width=0, annotation_text="cliff", annotation_position="top left")
         plan = res.at_plan
         fig.add_vline(x=plan.agents, line_dash="dot", line_color="#555", annotation_text="naive plan", annotation_position="bottom right")
         fig.add_vline(x=own.agents, line_dash="dash", line_color=OWN, annotation_text=OWN_LABEL, annotation_position="top right")
@@ -43,6 +43,8 @@ def build_trap_report(res: TrapResult) -> str:
 
     target = min(g.sl_target for g in res.goals.types.values())
     sl_tr = band_traces(ax, series("service_level"), "service level (all types)", colour(0))
+    if pts[0].without_feedback is not None:
+        sl_tr += band_traces(ax, [p.without_feedback for p in pts], f"the same plans without {' and '.join(without_feedback(sc)[1])}", "#7f7f7f", dash="dot")
     for k, name in enumerate(sc.type_names):
         sl_tr += band_traces(ax, [p.by_type[name]["service_level"] for p in pts], name, colour(k + 1), dash="dash")
     sl_tr.append(go.Scatter(x=ax, y=[target] * len(ax), mode="lines", name=f"target {target:.0%}", line=dict(color="black", dash="dot", width=1)))
@@ -70,7 +72,9 @@ def build_trap_report(res: TrapResult) -> str:
     header = ["scale of naive plan", "agents", "service level", "ASA", "abandon", "occupancy", "offered"] + (["redials/offered"] if "redial_share" in pts[0].measures else []) + ["day meets targets"]
     intro = (
         "<p>The naive SIPP Erlang C plan scaled up and down, every point simulated on the same days (common random numbers); bands are "
-        "95% confidence intervals. The shaded strip is the cliff: where a few agents fewer cost the most service level. The diamond and "
+        "95% confidence intervals. The shaded strip is the cliff: where the realistic curve falls away from what the same plans give "
+        "without the realities that feed long waits back into the load (redials, callbacks, announcements; the dotted curve), by at "
+        f"least {CLIFF_POINTS:.0%} of the day's service level. The diamond and "
         f"the dashed line mark your plan, the scenario's own staffing, simulated on the same days: {own.agents:.1f} agents on average, "
         f"{own.scale:.0%} of the naive plan's agent-hours.</p>"
     )
@@ -101,12 +105,15 @@ def build_trap_report(res: TrapResult) -> str:
         wf.update_layout(title=dict(text="Where the naive plan's agents go: agent-hours each reality costs", x=0.01), template="plotly_white", height=460, margin=dict(l=70, r=20, t=60, b=140), yaxis_title="agent-hours in the day", showlegend=False)
         wf.add_hline(y=res.gap["naive_with_flat_shrinkage_agent_hours"], line_dash="dot", annotation_text="naive plan with flat shrinkage")
         wf.add_hline(y=agent_hours(own.plan, sc.horizon.interval_s)["total"], line_dash="dash", line_color=OWN, annotation_text=OWN_LABEL, annotation_position="bottom left")
-        rows = [[html.escape(s["label"]), f"{s['delta_agent_hours']:+.1f}", f"{s['agent_hours']:.1f}", "" if s["converged"] else "not converged"] for s in steps]
+        rows = [
+            [html.escape(s["label"]), f"{s['delta_agent_hours']:+.1f}", f"{s['agent_hours']:.1f}", html.escape(s["why_lower"] or ""), "" if s["converged"] else "not converged"]
+            for s in steps
+        ]
         sections.append(
             Section(
                 "The gap by cause",
                 "<p>Each reality of the scenario switched on one at a time, starting from an ideal world (exponential handle times, nobody hangs up, no shrinkage, no redials, perfect pooling); each bar is the change in the simulation-based requirement.</p>"
-                + table_html(["reality", "agent-hours", "requirement after", ""], rows),
+                + table_html(["reality", "agent-hours", "requirement after", "why it lowers the requirement", ""], rows),
                 (wf,),
             )
         )
@@ -118,9 +125,8 @@ def build_trap_report(res: TrapResult) -> str:
         text += f"Cheapest plan meeting the day's targets: {best['cost']['mean']:,.0f} {cur} at {best['agents']} agents ({best['scale']:.0%}).</p>" if best else "No sweep point meets the day's targets.</p>"
         sections.append(Section("Cost", text))
     summary = [f"<b>{html.escape(res.verdict)}</b>"]
-    if res.cliff:
-        c = res.cliff
-        summary.append(f"The cliff: from {c['agents']:.1f} to {c['below_agents']:.1f} agents the day's service level falls {c['service_level']:.0%} to {c['below_service_level']:.0%} ({c['service_level_drop_per_agent']:.1%} per agent).")
+    if not res.cliff:
+        summary.append(html.escape(res.cliff_note[0].upper() + res.cliff_note[1:]) + ".")
     summary += [f"<span class='bad'>Warning:</span> {html.escape(w)}" for w in res.warnings()]
     subtitle = f"{len(res.points)} staffing levels x {res.replications} replications, seed {sc.seed}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {sc.seed}, {res.replications} replications, wall time {res.wall_time_s:.1f} s"
