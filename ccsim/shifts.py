@@ -3,10 +3,18 @@
 Why an integer program: a planner's question is "which shifts, starting when, how many of each",
 under rules (allowed lengths and start times, breaks, opening hours, a minimum and maximum head
 count). Each admissible shift pattern (kind x start x break placement) is a column of a covering
-problem; ``scipy.optimize.milp`` (HiGHS) picks how many agents work each pattern. Coverage that
-cannot be bought within the rules becomes a slack variable with a penalty far above any shift's
-cost, so the optimiser always answers and reports the intervals it could not cover instead of
-failing.
+problem; ``scipy.optimize.milp`` (HiGHS) picks how many agents work each pattern, for the fewest
+agent-hours on duty (then the fewest paid hours) covering the requirement. Coverage that cannot be
+bought within the rules becomes a slack variable with a penalty far above any shift's hours, so
+the optimiser always answers and reports the intervals it could not cover instead of failing.
+
+Why the plan has more agent-hours than the requirement, and which rule forces them: the same
+problem is solved again with the rules relaxed one after the other (``RELAXATIONS``: minimum on
+duty, shift counts, opening hours, available start times, break windows, minimum shift length);
+each relaxation's drop in agent-hours above the requirement is what that rule costs. With every
+rule relaxed a shift may last one interval and start at any, so nothing is left above the
+requirement. The split depends on the order, as any such split does: it is an explanation, not a
+bill.
 
 Two things called "shifts" live in a scenario and must not be confused:
 
@@ -19,8 +27,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Callable
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -153,6 +161,11 @@ class Pattern:
     breaks: tuple[tuple[int, int], ...]  # (start, minutes) after the horizon start
     paid_hours: float
 
+    @property
+    def duty_hours(self) -> float:
+        """Hours on duty: the shift less all its breaks, paid or not."""
+        return (self.end_min - self.start_min - sum(m for _, m in self.breaks)) / 60.0
+
 
 @dataclass
 class ShiftPlan:
@@ -167,10 +180,34 @@ class ShiftPlan:
     paid_hours: float
     status: str
     day_start_min: int
+    interval_minutes: float = 60.0
+    excess_by_rule: list[dict] = field(default_factory=list)  # [{rule, label, agent_hours}]: see RELAXATIONS
 
     @property
     def uncovered_intervals(self) -> list[str]:
         return [lab for lab, u in zip(self.labels, self.uncovered) if u > 1e-6]
+
+    def over(self) -> list[float]:
+        """Agents on duty above the requirement, per interval (0 where at or below it)."""
+        return [max(0.0, c - r) for c, r in zip(self.coverage, self.required)]
+
+    def under(self) -> list[float]:
+        """Agents on duty below the requirement, per interval (0 where at or above it)."""
+        return [max(0.0, r - c) for c, r in zip(self.coverage, self.required)]
+
+    @property
+    def agent_hours(self) -> float:
+        """Agent-hours on duty (breaks out)."""
+        return sum(self.coverage) * self.interval_minutes / 60.0
+
+    @property
+    def required_agent_hours(self) -> float:
+        return sum(self.required) * self.interval_minutes / 60.0
+
+    @property
+    def excess_agent_hours(self) -> float:
+        """Agent-hours on duty above the requirement, summed over the intervals."""
+        return sum(self.over()) * self.interval_minutes / 60.0
 
     def staffing(self) -> list[int]:
         """Agents on duty per interval (coverage rounded, as the engine rounds a roster)."""
@@ -207,9 +244,13 @@ class ShiftPlan:
                 {"interval_start": lab, "agents_short": round(u, 3)} for lab, u in zip(self.labels, self.uncovered) if u > 1e-6
             ],
             "coverage": [
-                {"interval_start": lab, "required": r, "scheduled": round(c, 3)}
-                for lab, r, c in zip(self.labels, self.required, self.coverage)
+                {"interval_start": lab, "required": r, "scheduled": round(c, 3), "over": round(o, 3), "under": round(u, 3)}
+                for lab, r, c, o, u in zip(self.labels, self.required, self.coverage, self.over(), self.under())
             ],
+            "agent_hours": round(self.agent_hours, 3),
+            "required_agent_hours": round(self.required_agent_hours, 3),
+            "excess_agent_hours": round(self.excess_agent_hours, 3),
+            "excess_by_rule": self.excess_by_rule,
         }
 
 
@@ -260,33 +301,34 @@ def _coverage_row(pat: Pattern, n: int, interval_min: float) -> np.ndarray:
     return row
 
 
-def optimise_shifts(
-    required: list[int], rules: ShiftRules, horizon: "Horizon", pool: str = "", time_limit_s: float = 30.0
-) -> ShiftPlan:
-    """Fewest paid hours covering ``required`` agents per interval under ``rules``.
+@dataclass
+class _Cover:
+    """One solution of the covering problem: agents per pattern, and what they put on duty."""
 
-    Solved with HiGHS through ``scipy.optimize.milp``. Requirement that no admissible shift can
-    cover (outside opening hours, above ``max_agents``, beyond ``max_shifts``) is left uncovered
-    and reported, never an error.
-    """
+    patterns: list[Pattern]
+    counts: np.ndarray
+    coverage: np.ndarray
+    uncovered: np.ndarray
+    status: str
+
+
+def _cover(required: np.ndarray, rules: ShiftRules, horizon: "Horizon", time_limit_s: float) -> _Cover:
+    """Fewest agent-hours on duty (then paid hours) covering ``required`` under ``rules``; what
+    cannot be covered is a penalised slack."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n = horizon.n_intervals
-    labels = horizon.interval_labels()
-    req = np.asarray(required, float)
     pats = patterns(rules, horizon)
-    interval_min = horizon.interval_minutes
     m = len(pats)
-    a = np.array([_coverage_row(p, n, interval_min) for p in pats]).T if m else np.zeros((n, 0))
+    a = np.array([_coverage_row(p, n, horizon.interval_minutes) for p in pats]).T if m else np.zeros((n, 0))
     day0 = horizon.start_minute
     open_m = 0 if rules.open is None else (parse_clock(rules.open) - day0) % 1440
     close_m = horizon.total_minutes if rules.close is None else ((parse_clock(rules.close) - day0) % 1440 or 1440)
-    is_open = np.array([(i * interval_min >= open_m) and ((i + 1) * interval_min <= close_m) for i in range(n)])
-    need = np.maximum(req, np.where(is_open, rules.min_agents, 0))
-    max_paid = max((p.paid_hours for p in pats), default=1.0)
-    penalty = 100.0 * max(max_paid, 1.0)
-    # variables: x (m patterns, integer) then u (n shortfalls, continuous)
-    c = np.concatenate([[p.paid_hours for p in pats], np.full(n, penalty)])
+    is_open = np.array([(i * horizon.interval_minutes >= open_m) and ((i + 1) * horizon.interval_minutes <= close_m) for i in range(n)])
+    need = np.maximum(required, np.where(is_open, rules.min_agents, 0))
+    penalty = 100.0 * max(max((p.paid_hours for p in pats), default=1.0), 1.0)
+    # variables: x (m patterns, integer) then u (n shortfalls, continuous); paid hours break ties
+    c = np.concatenate([[p.duty_hours + 1e-3 * p.paid_hours for p in pats], np.full(n, penalty)])
     rows = [LinearConstraint(np.hstack([a, np.eye(n)]), need, np.inf)]
     if rules.max_agents is not None and m:
         rows.append(LinearConstraint(np.hstack([a, np.zeros((n, n))]), -np.inf, rules.max_agents))
@@ -299,25 +341,120 @@ def optimise_shifts(
     integrality = np.concatenate([np.ones(m), np.zeros(n)])
     res = milp(c, constraints=rows, integrality=integrality, bounds=Bounds(0, np.inf), options={"time_limit": time_limit_s})
     if res.x is None:  # cannot happen with the slacks, but never crash a planner's run
-        x, u, status = np.zeros(m), need.copy(), f"solver failed: {res.message}"
-    else:
-        x = np.round(res.x[:m]).astype(int)
-        status = "optimal" if res.status == 0 else f"time limit: best plan found ({res.message})"
-        cov = a @ x
-        u = np.maximum(0.0, need - cov)
-    coverage = (a @ x) if m else np.zeros(n)
-    chosen = [(p, int(k)) for p, k in zip(pats, x) if k > 0]
+        return _Cover(pats, np.zeros(m, int), np.zeros(n), need.copy(), f"solver failed: {res.message}")
+    x = np.round(res.x[:m]).astype(int)
+    coverage = a @ x if m else np.zeros(n)
+    status = "optimal" if res.status == 0 else f"time limit: best plan found ({res.message})"
+    return _Cover(pats, x, coverage, np.maximum(0.0, need - coverage), status)
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """A rule that can force agent-hours above the requirement, and the rules without it (None:
+    these rules do not hold it)."""
+
+    key: str
+    label: str
+    relax: Callable[[ShiftRules, "Horizon"], ShiftRules | None]
+
+
+def _no_min_agents(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+    return rules.model_copy(update={"min_agents": 0}) if rules.min_agents else None
+
+
+def _no_counts(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+    if rules.max_shifts is None and rules.max_agents is None and all(k.max_count is None for k in rules.kinds):
+        return None
+    return rules.model_copy(update={"max_shifts": None, "max_agents": None, "kinds": [k.model_copy(update={"max_count": None}) for k in rules.kinds]})
+
+
+def _no_opening_hours(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+    return rules.model_copy(update={"open": None, "close": None}) if rules.open is not None or rules.close is not None else None
+
+
+def _any_start(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+    """Shifts may start at any interval (a finer grid is kept), any kind at any time."""
+    coarse = (rules.start_every_minutes or horizon.interval_minutes) > horizon.interval_minutes
+    windows = any(k.earliest_start is not None or k.latest_start is not None for k in rules.kinds)
+    if not coarse and not windows:
+        return None
+    kinds = [k.model_copy(update={"earliest_start": None, "latest_start": None}) for k in rules.kinds]
+    return rules.model_copy(update={"start_every_minutes": None if coarse else rules.start_every_minutes, "kinds": kinds})
+
+
+def _breaks_anywhere(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+    """Every break may be taken anywhere in its shift."""
+
+    def anywhere(kind: ShiftKind) -> ShiftKind:
+        last = lambda b: int(kind.hours * 60) - b.minutes  # noqa: E731  (the latest start that still fits)
+        return kind.model_copy(update={"breaks": [b.model_copy(update={"earliest_after_minutes": 0, "latest_after_minutes": last(b)}) for b in kind.breaks]})
+
+    if all(b.earliest_after_minutes == 0 and b.latest == int(k.hours * 60) - b.minutes for k in rules.kinds for b in k.breaks):
+        return None
+    return rules.model_copy(update={"kinds": [anywhere(k) for k in rules.kinds]})
+
+
+def _one_interval_shifts(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+    """A shift may also last a single interval, without breaks."""
+    hours = horizon.interval_minutes / 60.0
+    if any(k.hours <= hours + 1e-9 and not k.breaks for k in rules.kinds):
+        return None
+    return rules.model_copy(update={"kinds": [*rules.kinds, ShiftKind(name="one interval", hours=hours)]})
+
+
+#: The rules that can force agent-hours above the requirement, relaxed in this order.
+RELAXATIONS = (
+    Relaxation("min_agents", "minimum agents on duty", _no_min_agents),
+    Relaxation("shift_counts", "shift counts (at most so many of a kind, of shifts, on duty)", _no_counts),
+    Relaxation("opening_hours", "opening hours", _no_opening_hours),
+    Relaxation("start_times", "available start times", _any_start),
+    Relaxation("break_windows", "break windows", _breaks_anywhere),
+    Relaxation("shift_length", "minimum shift length", _one_interval_shifts),
+)
+
+
+def _excess(required: np.ndarray, coverage: np.ndarray, interval_minutes: float) -> float:
+    return float(np.maximum(0.0, coverage - required).sum() * interval_minutes / 60.0)
+
+
+def optimise_shifts(
+    required: list[int], rules: ShiftRules, horizon: "Horizon", pool: str = "", time_limit_s: float = 30.0
+) -> ShiftPlan:
+    """Fewest agent-hours on duty covering ``required`` agents per interval under ``rules``, and
+    which rule forces the agent-hours above the requirement (``ShiftPlan.excess_by_rule``).
+
+    Solved with HiGHS through ``scipy.optimize.milp``. Requirement that no admissible shift can
+    cover (outside opening hours, above ``max_agents``, beyond ``max_shifts``) is left uncovered
+    and reported, never an error.
+    """
+    req = np.asarray(required, float)
+    best = _cover(req, rules, horizon, time_limit_s)
+    excess = [_excess(req, best.coverage, horizon.interval_minutes)]
+    explained = []
+    relaxed = rules
+    for r in RELAXATIONS:
+        looser = r.relax(relaxed, horizon)
+        if looser is None:
+            continue
+        relaxed = looser
+        excess.append(_excess(req, _cover(req, relaxed, horizon, time_limit_s).coverage, horizon.interval_minutes))
+        explained.append({"rule": r.key, "label": r.label, "agent_hours": round(excess[-2] - excess[-1], 3)})
+    if excess[-1] > 1e-6:  # a solver stopped by its time limit
+        explained.append({"rule": "other", "label": "not explained by a rule (a solver stopped at its time limit)", "agent_hours": round(excess[-1], 3)})
+    chosen = [(p, int(k)) for p, k in zip(best.patterns, best.counts) if k > 0]
     chosen.sort(key=lambda pk: (pk[0].start_min, pk[0].kind))
     return ShiftPlan(
         pool=pool,
-        labels=labels,
+        labels=horizon.interval_labels(),
         required=[int(v) for v in req],
-        coverage=[float(v) for v in coverage],
-        uncovered=[float(v) if v > 1e-6 else 0.0 for v in u],
+        coverage=[float(v) for v in best.coverage],
+        uncovered=[float(v) if v > 1e-6 else 0.0 for v in best.uncovered],
         shifts=chosen,
         paid_hours=float(sum(p.paid_hours * k for p, k in chosen)),
-        status=status,
-        day_start_min=day0,
+        status=best.status,
+        day_start_min=horizon.start_minute,
+        interval_minutes=horizon.interval_minutes,
+        excess_by_rule=explained,
     )
 
 

@@ -82,13 +82,31 @@ def build_staff_report(res: StaffResult) -> str:
             day_rows.append([PLAN_LABELS[plan], html.escape(name), f"{d['service_level'].mean:.1%}", f"{(d['asa_seconds'].mean or 0):.1f} s", f"{d['abandon_rate'].mean:.1%}", f"{res.intervals_meeting(plan)[name]}/{len(x)}"])
     sections.append(Section("The day, per plan", table_html(["plan", "contact type", "service level", "ASA", "abandon rate", "intervals meeting targets"], day_rows)))
     if res.shift_plans:
-        body = ""
+        body, shift_figs = "", []
         for pool, sp in res.shift_plans.items():
             shift_rows = [[html.escape(p.kind), r["start"], r["end"], str(c), ", ".join(f"{b['start']} ({b['minutes']} min)" for b in r["breaks"]) or "-"] for (p, c), r in zip(sp.shifts, sp.roster())]
-            body += f"<h3>{html.escape(pool)}: {sp.paid_hours:,.1f} paid hours ({html.escape(sp.status)})</h3>" + table_html(["kind", "start", "end", "agents", "breaks"], shift_rows)
+            body += (
+                f"<h3>{html.escape(pool)}: {sp.paid_hours:,.1f} paid hours, {sp.agent_hours:,.1f} agent-hours on duty for a requirement of "
+                f"{sp.required_agent_hours:,.1f} ({html.escape(sp.status)})</h3>" + table_html(["kind", "start", "end", "agents", "breaks"], shift_rows)
+            )
+            forced = [[html.escape(e["label"]), f"{e['agent_hours']:+,.1f}"] for e in sp.excess_by_rule]
+            body += (
+                f"<p>{sp.excess_agent_hours:,.1f} agent-hours on duty are above the requirement. Each rule's share is what relaxing it "
+                "(after the rules above it) takes away; with every rule relaxed, nothing is left above the requirement.</p>"
+                + table_html(["rule that forces agent-hours above the requirement", "agent-hours"], forced)
+            )
             if sp.uncovered_intervals:
                 body += "<p class='bad'>Not coverable under the rules: " + ", ".join(f"{lab} ({u:.1f} short)" for lab, u in zip(sp.labels, sp.uncovered) if u > 1e-6) + "</p>"
-        sections.append(Section("Shift plan", body))
+            body += table_html(
+                ["interval", "required", "on duty", "over", "under"],
+                [[lab, str(r), f"{c:.2f}", f"{o:.2f}" if o > 1e-6 else "", f"{u:.2f}" if u > 1e-6 else ""] for lab, r, c, o, u in zip(sp.labels, sp.required, sp.coverage, sp.over(), sp.under())],
+            )
+            over_under = [
+                go.Bar(x=x, y=sp.over(), name="over the requirement", marker_color="rgba(255,127,14,0.8)"),
+                go.Bar(x=x, y=[-u for u in sp.under()], name="under the requirement", marker_color="rgba(214,39,40,0.85)"),
+            ]
+            shift_figs.append(figure(f"Shift plan against the requirement — pool {pool}", xt, "agents on duty minus required", over_under).update_layout(barmode="relative"))
+        sections.append(Section("Shift plan", body, tuple(shift_figs)))
     it_rows = [[str(h["iteration"]), str(h["replications"]), f"{h['agent_hours']:,.1f}", str(h["failing_intervals"])] for h in res.isa.history]
     sections.append(Section("How the simulation-based plan was found", f"<p>Iterative staffing algorithm (Feldman, Mandelbaum, Massey &amp; Whitt 2008), started from the Erlang A plan: {res.isa.simulations} plans simulated, {res.isa.simulated_days:,} plan-days in all, every plan on the same days; each stage on more of them.</p>" + table_html(["iteration", "days", "agent-hours", "failing (type, interval) cells"], it_rows)))
     subtitle = f"{len(x)} intervals of {sc.horizon.interval_minutes} min, {res.replications} replications, seed {sc.seed}"

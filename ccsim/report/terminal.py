@@ -247,10 +247,13 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
     out.append(Text(res.search_summary()))
     out.append(Text(res.promise_verdict(), style=None if res.promise_held else "red"))
     out += [Text.assemble(("given up", "red"), f" {u['interval_start']} {u['name']}: {u['reason']}") for u in res.isa.unrescued]
-    out += [
-        f"shift plan {escape(sp.pool)}: {sp.paid_hours:,.1f} paid hours, {len(sp.shifts)} shift patterns, uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
-        for sp in res.shift_plans.values()
-    ]
+    for sp in res.shift_plans.values():
+        forced = ", ".join(f"{e['label']} {e['agent_hours']:+.1f}" for e in sp.excess_by_rule if e["agent_hours"] >= 0.05)
+        out.append(
+            f"shift plan {escape(sp.pool)}: {sp.paid_hours:,.1f} paid hours, {sp.agent_hours:,.1f} agent-hours on duty for {sp.required_agent_hours:,.1f} "
+            f"required ({sp.excess_agent_hours:+,.1f} above it{': ' + escape(forced) if forced else ''}), {len(sp.shifts)} shift patterns, "
+            f"uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
+        )
     out += [Text(f"note: {note}") for note in what_erlang_ignores(res.scenario)]
     return out
 
