@@ -24,9 +24,15 @@ def wide(*args) -> str:
     """What a command prints on a terminal wide enough that no table cell wraps."""
     from typer.testing import CliRunner
 
-    from cli import app
+    import cli
 
-    res = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+    # the consoles fix their width when cli is first imported (COLUMNS then), so set it here
+    widths = cli.out._width, cli.err._width
+    cli.out.width = cli.err.width = 200
+    try:
+        res = CliRunner().invoke(cli.app, [str(a) for a in args], env={"COLUMNS": "200"})
+    finally:
+        cli.out._width, cli.err._width = widths
     assert res.exit_code == 0, res.output
     return res.output
 
