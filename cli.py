@@ -470,10 +470,12 @@ def compare(
     state: Optional[Path] = StateOpt,
     reforecast: bool = ReforecastOpt,
     forecast: Optional[Path] = ForecastOpt,
+    precision: Optional[float] = PrecisionOpt,
+    max_replications: int = MaxReplicationsOpt,
 ) -> None:
     """Compare staffing plans on the same simulated days: paired differences (B - A) with 95% CIs."""
     from ccsim.compare import ComparisonError, Plan, plans_from_scenario
-    from ccsim.evaluation import day_shares, readability_warnings
+    from ccsim.evaluation import day_shares, precision_warnings, readability_warnings
 
     check_targets({out_dir: {}})
     if images is not None and images not in ("png", "svg"):
@@ -505,11 +507,16 @@ def compare(
         "interrupted before every plan finished a replication; nothing written"
     ):
         try:
-            cmp = ccsim.compare(plans, replications=replications, seed=seed, workers=workers, progress=progress, baseline=baseline or 0, scheduler=scheduler)
+            cmp = ccsim.compare(
+                plans, replications=replications, seed=seed, workers=workers, progress=progress, baseline=baseline or 0, scheduler=scheduler,
+                precision=precision, max_replications=max_replications,
+            )
         except ComparisonError as exc:
             fail(exc.problems)
     data = comparison_data(cmp, ref)
-    print_warnings(readability_warnings(cmp.replications, {k: e for p, res in zip(cmp.plans, cmp.results) for k, e in day_shares(res, f"{p.label}: ").items()}))
+    widest = ccsim.runner.widest_half_width(cmp.results[0].scenario, [res.replication_stats for res in cmp.results])
+    shares = {k: e for p, res in zip(cmp.plans, cmp.results) for k, e in day_shares(res, f"{p.label}: ").items()}
+    print_warnings(readability_warnings(cmp.replications, shares) + precision_warnings(widest, cmp.replications, precision))
     if as_json:
         print_json(data)
     else:

@@ -38,7 +38,7 @@ from ._version import __version__
 from .compare_text import summary_lines
 from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, bounds_of, estimate, estimate_columns, stack_counters
 from .results import SimulationResult, plural, stack_frames
-from .runner import Progress, run_units
+from .runner import MAX_REPLICATIONS, Progress, run_units, until_precise, widest_half_width
 from .scenario import Scenario
 
 #: +1: higher is better, -1: lower is better, 0: neither (a volume, a load, an input).
@@ -443,6 +443,8 @@ def compare(
     progress: Progress | None = None,
     baseline: str | int = 0,
     scheduler: str | None = None,
+    precision: float | None = None,
+    max_replications: int = MAX_REPLICATIONS,
 ) -> Comparison:
     """Simulate every plan on the same days and pair them replication by replication.
 
@@ -451,7 +453,9 @@ def compare(
     ``seed``/``replications`` if given, else the first plan's (a note says so when plans disagree).
     All units go through ``run_units`` in one batch, so one progress bar covers every replication;
     they run replication by replication across the plans, so an interrupt leaves the early
-    replications finished for every plan, and only those are kept (pairs stay pairs).
+    replications finished for every plan, and only those are kept (pairs stay pairs). With
+    ``precision``, more batches follow for every plan alike until each plan's contact types' day
+    service levels have a 95% half-width at most that (``runner.until_precise``).
     """
     plans = _as_plans(scenarios)
     problems = _check_comparable(plans)
@@ -476,17 +480,25 @@ def compare(
     if not 0 <= b < len(plans):
         raise ComparisonError([f"baseline {baseline} is not a plan index (0..{len(plans) - 1})"])
 
-    units = [(p.scenario, r) for r in range(replications) for p in plans]
-    batch = run_units(units, workers, progress, scheduler=scheduler)
-    per_plan = [batch.results[i :: len(plans)] for i in range(len(plans))]
+    per_plan: list[list] = [[] for _ in plans]
+    batches = []
+
+    def run_batch(start: int, stop: int) -> bool:
+        step = None if progress is None else (lambda done, total: progress(len(plans) * start + done, len(plans) * start + total))
+        batch = run_units([(p.scenario, r) for r in range(start, stop) for p in plans], workers, step, scheduler=scheduler)
+        batches.append(batch)
+        for i, res in enumerate(per_plan):
+            res.extend(batch.results[i :: len(plans)])
+        return not batch.interrupted
+
+    replications = until_precise(run_batch, lambda: widest_half_width(first, per_plan), replications, precision, max_replications)
+    interrupted = batches[-1].interrupted
     complete = [r for r in range(replications) if all(res[r] is not None for res in per_plan)]
     if not complete:
         raise KeyboardInterrupt
-    results = [
-        SimulationResult.from_replications(p.scenario, [res[r] for r in complete], batch.wall_time_s, partial=batch.interrupted)
-        for p, res in zip(plans, per_plan)
-    ]
-    if batch.interrupted:
+    wall = sum(b.wall_time_s for b in batches)
+    results = [SimulationResult.from_replications(p.scenario, [res[r] for r in complete], wall, partial=interrupted) for p, res in zip(plans, per_plan)]
+    if interrupted:
         notes.append(f"interrupted: {len(complete)} of {replications} replications finished for every plan; results are partial")
     return Comparison(
         plans=plans,
@@ -496,7 +508,7 @@ def compare(
         labels=first.horizon.interval_labels(),
         baseline=b,
         notes=notes,
-        partial=batch.interrupted,
-        wall_time_s=batch.wall_time_s,
+        partial=interrupted,
+        wall_time_s=wall,
         _values=[_per_replication(p.scenario, r) for p, r in zip(plans, results)],
     )

@@ -123,3 +123,17 @@ def test_trap_and_staff_take_precision():
     st = staff(sc, replications=4, precision=0.03)
     assert st.evaluation_replications > 4 and st.isa.replications == 4
     assert max(max(service_level_half_widths(sc, r.replication_stats)) for r in st.achieved.values()) <= 0.03
+
+
+def test_compare_takes_precision_for_every_plan_alike():
+    """Every plan gets the same replications, so the differences stay paired; the days are those
+    of a plain comparison of that many replications."""
+    from ccsim.compare import compare
+
+    base = mmn_day(replications=4)
+    fewer = base.model_copy(update={"agent_pools": {"team": base.agent_pools["team"].model_copy(update={"agents": [20] * 4})}})
+    cmp = compare([("22 agents", base), ("20 agents", fewer)], precision=0.03)
+    assert cmp.replications > 4
+    assert max(max(service_level_half_widths(base, r.replication_stats)) for r in cmp.results) <= 0.03
+    plain = compare([("22 agents", base), ("20 agents", fewer)], replications=cmp.replications)
+    assert [r.by_contact_type["calls"]["service_level"] for r in plain.results] == [r.by_contact_type["calls"]["service_level"] for r in cmp.results]
