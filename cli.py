@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 try:  # numpy, scipy and rich take about a second to import: a Ctrl-C meanwhile has nothing to keep
-    import click
     import typer
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -112,7 +111,7 @@ class Program(typer.Typer):
 class Commands(TyperGroup):
     """ccsim's commands, each run with ``stop`` handling its signals and the runner's errors."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         stop.begin()
         runner_log.addHandler(stop)
         try:
