@@ -159,16 +159,17 @@ class QueueDoor(TypeBehaviour):
         return queue_door
 
     def answer(self, inner):
-        """A kept callback is counted answered with its live-queue wait, and kept with its time to callback."""
+        """A kept callback of this type is counted answered with its live-queue wait, and kept with its
+        time to callback; any other answer goes on to ``inner`` (another type's door, the engine)."""
         if self.callback_queue is None:
             return inner
-        engine = self.engine
+        engine, own_type = self.engine, self.type_index
         env, counters, sl_seconds = engine.env, engine.counters, engine.sl_seconds
         answered, wait_answered, wait_all, within_sl = counters["answered"], counters["wait_answered_sum"], counters["wait_all_sum"], counters["within_sl"]
         kept, callback_wait = counters["callbacks_kept"], counters["callback_wait_sum"]
 
         def answer(agent, contact) -> None:
-            if contact.callback_at is None:
+            if contact.callback_at is None or contact.type_index != own_type:
                 inner(agent, contact)
                 return
             now = env.now
