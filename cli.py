@@ -566,7 +566,7 @@ def calibrate(
     time_format: Optional[str] = TimeFormatOpt,
     dayfirst: bool = DayfirstOpt,
     weekday: Optional[str] = typer.Option(None, "--weekday", help="Calibrate from one day of the week only (mon ... sun)."),
-    staffing: Optional[Path] = typer.Option(None, "--staffing", help="CSV of agents per interval: interval_start,<pool>,... (else an Erlang A placeholder marked REVIEW)."),
+    staffing: Optional[Path] = typer.Option(None, "--staffing", help="Agents per interval (.xlsx, its first sheet, or CSV): an interval_start column and one column per pool, rows on several dates averaged (else an Erlang A placeholder marked REVIEW)."),
     patience: str = typer.Option("auto", "--patience", help="Patience to write: auto, curve (Kaplan-Meier), exponential, weibull or lognormal."),
     handle: str = typer.Option("best", "--handle", help="Handle time to write: best (lowest AIC), exponential, gamma, lognormal, weibull or empirical."),
     sl_seconds: float = typer.Option(20.0, "--sl-seconds", min=0, help="Service-level threshold T written into the scenario (seconds)."),

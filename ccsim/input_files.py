@@ -426,7 +426,7 @@ def parse_number(text: str, decimal: str) -> float:
     return float(text.replace(decimal, "."))
 
 
-def _interval_start(text: str) -> tuple[dt.date | None, int]:
+def parse_interval_start(text: str) -> tuple[dt.date | None, int]:
     """(its date, if written; minute after midnight) of a row's interval start. ValueError if it is none."""
     text = text.strip()
     clock = _CLOCK.fullmatch(text)
@@ -564,7 +564,7 @@ def _match_intervals(table: Table, rows: list, time_at: int, date_at: int | None
     for number, cells in rows:
         text = cells[time_at]
         try:
-            when, minute = _interval_start(text)
+            when, minute = parse_interval_start(text)
             if when is None and date_at is not None and cells[date_at].strip():
                 when = _day(cells[date_at])
         except ValueError:

@@ -1,11 +1,13 @@
 """The planner's own files: forecasts and staffing from Excel workbooks and CSV exports as WFM and ACD
 tools write them (made here with openpyxl and Python's codecs), matched to the horizon's intervals by
-their times; calibrate logs with local dates; and what planners write in the YAML itself (shrinkage
-as one number, night horizons, percentages, unquoted times, units, a mistyped pool in a variant)."""
+their times; calibrate logs with local dates, and calibrate's staffing files; and what planners write
+in the YAML itself (shrinkage as one number, night horizons, percentages, unquoted times, units, a
+mistyped pool in a variant)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import openpyxl
 import pytest
@@ -204,7 +206,7 @@ def test_staffing_from_a_workbook_column(tmp_path):
     assert problems(tmp_path) == ["agent_pools -> team -> agents -> file: staffing.xlsx row 4, column team: '80.5' is not a whole number of agents from 0 to 1,000,000"]
 
 
-# --- calibrate: an Excel export with local dates ---------------------------------------------------
+# --- calibrate: an Excel export with local dates, staffing in the planner's formats ----------------
 
 
 def test_calibrate_reads_an_excel_log_with_day_first_dates(tmp_path, cli):
@@ -226,6 +228,55 @@ def test_calibrate_reads_an_excel_log_with_day_first_dates(tmp_path, cli):
     assert cal.types["calls"].handle.aht == 200 and "(read as %d/%m/%Y %H:%M:%S, day first)" in cal.time_note
     same = ccsim.calibrate.calibrate(tmp_path / "log.xlsx", columns=columns[1], time_format="%d/%m/%Y %H:%M:%S")
     assert same.types["calls"].volumes == cal.types["calls"].volumes
+
+
+def contact_log(path) -> None:
+    """A day of calls from 09:00 to 10:00 (two 30-minute intervals), each answered at once."""
+    start = dt.datetime(2026, 1, 5, 9, 0)
+    rows = ["arrival_time,contact_type,answer_time,end_time"]
+    for i in range(30):
+        arrived = start + dt.timedelta(minutes=2 * i)
+        rows.append(f"{arrived:%Y-%m-%dT%H:%M:%S},calls,{arrived:%Y-%m-%dT%H:%M:%S},{arrived + dt.timedelta(seconds=100):%Y-%m-%dT%H:%M:%S}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_calibrate_reads_staffing_from_a_workbook_with_dates_and_times(tmp_path, cli):
+    contact_log(tmp_path / "log.csv")
+    rows = [["Date", "Interval_Start", "team"]]  # Excel times and dates, two days averaged per clock time
+    rows += [[dt.date(2026, 1, d), dt.time(9, m), a] for d, agents in ((5, (10, 12)), (6, (14, 16))) for m, a in zip((0, 30), agents)]
+    workbook(tmp_path / "staffing.xlsx", {"Roster": rows, "Notes": [["not read"]]})
+    res = cli("calibrate", tmp_path / "log.csv", "--staffing", tmp_path / "staffing.xlsx", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["scenario"]["agent_pools"] == {"team": {"skills": ["calls"], "agents": [12, 14]}}
+    assert data["staffing"]["method"].startswith("from staffing.xlsx (2 clock times, averaged per interval)")
+
+
+def test_calibrate_reads_a_cp1252_semicolon_staffing_csv_with_decimal_commas(tmp_path, cli):
+    contact_log(tmp_path / "log.csv")
+    text = "Interval;Köln\n09:00;10,5\n09:30;1.000\n"  # a mean of agents, and a thousand written as Europe does
+    (tmp_path / "staffing.csv").write_bytes(text.encode("cp1252"))
+    res = cli("calibrate", tmp_path / "log.csv", "--staffing", tmp_path / "staffing.csv", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["scenario"]["agent_pools"] == {"Köln": {"skills": ["calls"], "agents": [10, 1000]}}
+    assert "staffing.csv is not UTF-8: read as cp1252 (Windows Western European); if a letter looks wrong, save it as CSV UTF-8" in data["notes"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("interval_start,team\n09:00,12\n09:30,n/a\n", "--staffing staffing.csv row 3, column team: 'n/a' is not a number of agents >= 0"),
+        ("interval_start,team\n09:00,12\n9.30,12\n", "--staffing staffing.csv row 3: '9.30' is not an interval start like 08:30 or 2026-01-05 08:30"),
+        ("team,backup\n12,3\n", "--staffing staffing.csv: the header must name a time column (interval, interval_start, start, time, datetime) and one column per agent pool (got: team, backup)"),
+    ],
+)
+def test_a_bad_staffing_file_is_one_line_naming_row_and_column(tmp_path, cli, text, expected):
+    contact_log(tmp_path / "log.csv")
+    (tmp_path / "staffing.csv").write_text(text)
+    res = cli("calibrate", tmp_path / "log.csv", "--staffing", tmp_path / "staffing.csv")
+    assert res.exit_code == 2
+    assert res.output.strip() == f"error: {expected}"
 
 
 # --- what planners write in the YAML --------------------------------------------------------------

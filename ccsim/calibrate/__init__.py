@@ -12,7 +12,7 @@ log is read once into arrays, and each scenario input is estimated the way a sta
 * patience: the Kaplan-Meier survival curve with answered contacts censored at their wait, and
   exponential, Weibull and log-normal fits by censored maximum likelihood; the naive estimate
   (abandoners only) and the classic shortcut E[wait] / P(abandon) are kept for teaching;
-* staffing: from an optional CSV, or an Erlang A placeholder marked REVIEW.
+* staffing: from the planner's staffing file (.xlsx or CSV), or an Erlang A placeholder marked REVIEW.
 
 The modules follow that path: ``logs`` (reading and checking), ``fits`` (handle-time fits and
 the bridge to scipy), ``survival`` (censored patience), ``agent_pools`` (staffing),

@@ -1,4 +1,4 @@
-"""The ``agent_pools`` of a calibrated scenario: from a staffing CSV, or an Erlang placeholder.
+"""The ``agent_pools`` of a calibrated scenario: from the planner's staffing file, or an Erlang placeholder.
 
 Why: a contact log says when contacts arrived, were answered and ended, never how many agents were
 logged in. The staffing comes from a file the planner gives, or is a placeholder computed from
@@ -7,16 +7,15 @@ the estimated volumes, AHT and patience, marked for review.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..input_files import sniff_delimiter
+from ..config import ScenarioError
+from ..input_files import DATE_COLUMN, TIME_COLUMNS, decimal_mark, parse_interval_start, parse_number, read_table
 from .logs import MAX_ERRORS, CalibrationError, ContactLog, clock_label
 
 if TYPE_CHECKING:
@@ -27,9 +26,10 @@ if TYPE_CHECKING:
 class Staffing:
     """The agent pools written, and how their numbers were found."""
 
-    source: str  # "csv" or "placeholder"
+    source: str  # "csv" (the planner's staffing file, whatever its format: the JSON keeps the name) or "placeholder"
     pools: dict[str, dict]  # name -> {"skills": [...], "agents": [...]}
     method: str
+    note: str | None = None  # how the file was read, where that was a guess (its encoding)
 
     def to_dict(self) -> dict:
         return {"source": self.source, "method": self.method, "pools": self.pools}
@@ -62,47 +62,44 @@ def placeholder_staffing(types: dict[str, TypeCalibration], interval_minutes: in
     return Staffing("placeholder", pools, method)
 
 
-def staffing_from_csv(path: Path, log: ContactLog, type_names: list[str], start_minute: int, interval_minutes: int, n_intervals: int) -> Staffing:
-    """Agents per interval per pool from ``interval_start,<pool>,<pool>...`` (clock or ISO times).
+def staffing_from_file(path: Path, log: ContactLog, type_names: list[str], start_minute: int, interval_minutes: int, n_intervals: int) -> Staffing:
+    """Agents per interval per pool from the planner's staffing table: a time column (``interval_start``
+    or another of ``TIME_COLUMNS``; clock times or dated starts), perhaps a ``date`` column, and one
+    column per pool, in any file ``read_table`` reads (.xlsx, or CSV/TSV in the encodings and number
+    formats planners' tools write).
 
     Rows on several dates are averaged per clock time; a finer grid is averaged into each
     interval, a coarser one carried forward. Skills come from the log's ``pool`` column when it
     has one, else from a pool named like a contact type, else from there being one type only.
     """
-    name = path.name
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise CalibrationError([f"--staffing {path}: cannot read ({exc.strerror or exc})"]) from None
-    lines = text.splitlines()
-    if not lines:
-        raise CalibrationError([f"--staffing {name}: empty file"])
-    reader = csv.reader(lines, delimiter=sniff_delimiter(lines[0]))
-    header = [h.strip() for h in next(reader)]
-    if not header or header[0] != "interval_start" or len(header) < 2:
-        raise CalibrationError([f"--staffing {name}: the header must be interval_start followed by one column per agent pool (got: {', '.join(header)})"])
-    pool_names = header[1:]
+        table = read_table(path, "staffing")
+    except ScenarioError as exc:
+        raise CalibrationError([f"--staffing {line}" for line in exc.problems]) from None
+    name = table.name
+    time_at = next((at for at in map(table.find, TIME_COLUMNS) if at is not None), None)
+    pool_at = [at for at, head in enumerate(table.header) if at != time_at and head and head.casefold() != DATE_COLUMN]
+    if time_at is None or not pool_at:
+        raise CalibrationError(
+            [f"--staffing {name}: the header must name a time column ({', '.join(TIME_COLUMNS)}) and one column per agent pool (got: {', '.join(table.header)})"]
+        )
+    pool_names = [table.header[at] for at in pool_at]
+    rows = [(number, cells) for number, cells in table.rows if any(cell.strip() for cell in cells)]
+    decimals = [table.decimal or decimal_mark([cells[at] for _, cells in rows]) for at in pool_at]
     rows_by_minute: dict[int, list[list[float]]] = {}
     problems = []
-    for row in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in row):
-            continue
+    for number, cells in rows:
         try:
-            start_text = row[0].strip()
-            if len(start_text) <= 5 and ":" in start_text:
-                hours, minutes = start_text.split(":")
-                minute = int(hours) * 60 + int(minutes)
-            else:
-                moment = datetime.fromisoformat(start_text)
-                minute = moment.hour * 60 + moment.minute
-            counts = [float(c) for c in row[1 : len(header)]]
-            if len(counts) != len(pool_names) or any(not math.isfinite(v) or v < 0 for v in counts):
-                raise ValueError
-        except (ValueError, IndexError):
-            problems.append(f"--staffing {name} line {line}: expected a clock time (08:30) or ISO timestamp and {len(pool_names)} agent count(s) >= 0")
+            _, minute = parse_interval_start(cells[time_at])
+        except ValueError:
+            problems.append(f"--staffing {name} row {number}: '{cells[time_at].strip()}' is not an interval start like 08:30 or 2026-01-05 08:30")
             continue
+        counts = [_agents(cells[at], decimal) for at, decimal in zip(pool_at, decimals)]
+        problems += [
+            f"--staffing {name} row {number}, column {pool}: '{cells[at].strip()}' is not a number of agents >= 0"
+            for pool, at, count in zip(pool_names, pool_at, counts)
+            if count is None
+        ]
         rows_by_minute.setdefault(minute, []).append(counts)
     if problems:
         raise CalibrationError(problems[:MAX_ERRORS])
@@ -140,7 +137,16 @@ def staffing_from_csv(path: Path, log: ContactLog, type_names: list[str], start_
     if problems:
         raise CalibrationError(problems)
     how = "; ".join(f"{p} serves {', '.join(v['skills'])}" for p, v in pools.items())
-    return Staffing("csv", pools, f"from {name} ({len(rows_by_minute)} clock times, averaged per interval); {how}")
+    return Staffing("csv", pools, f"from {name} ({len(rows_by_minute)} clock times, averaged per interval); {how}", table.note)
+
+
+def _agents(cell: str, decimal: str) -> float | None:
+    """The agents a staffing cell holds (a number >= 0, perhaps a mean with decimals); None if it holds none."""
+    try:
+        value = parse_number(cell, decimal)
+    except ValueError:
+        return None
+    return value if 0 <= value < math.inf else None
 
 
 def _pool_skills(pool_name: str, log: ContactLog, type_names: list[str]) -> list[str] | None:

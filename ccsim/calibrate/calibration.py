@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from .agent_pools import Staffing, placeholder_staffing, staffing_from_csv
+from .agent_pools import Staffing, placeholder_staffing, staffing_from_file
 from .fits import Fit, fit_handle_times, frozen, json_round
 from .logs import LONG_HANDLE_S, WEEKDAYS, CalibrationError, ContactLog, clock_label, parse_weekday, read_log
 from .scenario_yaml import render_yaml
@@ -359,7 +359,8 @@ def calibrate_log(
         notes.append("the log mixes days of the week; part of the day-to-day variation may be the weekly pattern (try --weekday)")
 
     if staffing is not None:
-        agent_pools = staffing_from_csv(Path(staffing), log, list(types), start_minute, interval_minutes, n_intervals)
+        agent_pools = staffing_from_file(Path(staffing), log, list(types), start_minute, interval_minutes, n_intervals)
+        notes += [agent_pools.note] if agent_pools.note else []
     else:
         agent_pools = placeholder_staffing(types, interval_minutes, sl_seconds, sl_target)
     for kind, (count, line) in log.odd.items():
