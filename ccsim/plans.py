@@ -55,7 +55,7 @@ def with_rosters(scenario: Scenario, shift_plans: dict, plan: Plan) -> Scenario:
 def current_plan(scenario: Scenario) -> Plan:
     """The scenario's own staffing per pool and interval (a roster's time-average, rounded)."""
     horizon = scenario.horizon
-    return {name: [int(x) for x in pool.staffing(horizon.n_intervals, horizon)] for name, pool in scenario.agent_pools.items()}
+    return {name: [int(x) for x in pool.staffing(horizon)] for name, pool in scenario.agent_pools.items()}
 
 
 def agent_hours(plan: Plan, interval_s: float) -> dict[str, float]:

@@ -9,6 +9,7 @@ and raised together as a ``ScenarioError`` whose lines name the field, e.g.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,7 @@ from .distributions import MAX_SECONDS, Distribution, Positive, Seconds, expand_
 from .input_files import AHT_COLUMN, Grid, StaffingFile, TableKeys, Wanted, interval_values, load_yaml
 from .shifts import ShiftRules, rules_problems, shift_staffing
 from .state import LiveState, state_problems
+from .weekdays import by_date, check_keys
 from .scenario_behaviours import (
     Announcement,
     Callback,
@@ -72,17 +74,49 @@ Money = Annotated[float, Field(ge=0, le=10**9)]
 
 
 class Horizon(Strict):
-    """The simulated day: a start clock time and either a length in hours or an end clock time."""
+    """The simulated time: one day from a start clock time, for ``hours`` or to an ``end``; or, dated,
+    whole days from ``start_date`` with the center's opening hours (``days``, ``open``)."""
 
-    start: ClockTime = Field("08:00", description="clock time the first interval starts, HH:MM")
+    start: ClockTime = Field("08:00", description="clock time the first interval starts, HH:MM (not with days: a week starts at 00:00)")
     end: ClockTime | None = Field(
         None, description="clock time the last interval ends, HH:MM (instead of hours); at or before start = the next day, e.g. 20:00 to 06:00"
     )
     hours: Annotated[float, Field(gt=0, le=MAX_HORIZON_HOURS)] | None = Field(None, description="length of the horizon in hours (instead of end)")
     interval_minutes: Annotated[int, Field(gt=0, le=1440)] = Field(30, description="planning interval length, minutes")
+    start_date: dt.date | None = Field(
+        None, description="the date of the first interval, YYYY-MM-DD: intervals carry their date (ISO date-times in the outputs)"
+    )
+    days: Annotated[int, Field(ge=1, le=366)] | None = Field(
+        None, description="with start_date: that many whole days from 00:00, closed outside the opening hours (instead of start, end and hours)"
+    )
+    open: dict[str, Annotated[list[ClockTime], Field(min_length=2, max_length=2)] | Literal["closed"]] | None = Field(
+        None,
+        description="with days: opening hours by weekday, range or date, e.g. {mon-fri: [\"08:00\", \"20:00\"], sat: [\"09:00\", \"14:00\"], "
+        "sun: closed, 2026-12-24: [\"08:00\", \"13:00\"]}; a day not named is closed; omitted = open around the clock",
+    )
 
     @model_validator(mode="after")
     def _length(self):
+        if self.days is not None or self.open is not None:
+            if self.start_date is None:
+                raise ValueError("days and open need start_date (the weekday of each day comes from it)")
+            if self.hours is not None or self.end is not None or ("start" in self.model_fields_set and self.start != "00:00"):
+                raise ValueError("with days, give no start, end or hours: the horizon is whole days from 00:00, open as open says")
+            if self.days is None:
+                raise ValueError("open needs days: how many days from start_date")
+            if 1440 % self.interval_minutes:
+                raise ValueError(f"interval_minutes: a day is not a whole number of {self.interval_minutes}-minute intervals")
+            for day, hours in self.opening_hours().items():
+                if hours is None:
+                    continue
+                opens, closes = hours
+                if closes <= opens:
+                    raise ValueError(f"open: on {day} the center closes ({format_clock(closes)}) before it opens ({format_clock(opens)})")
+                if opens % self.interval_minutes or closes % self.interval_minutes:
+                    raise ValueError(
+                        f"open: on {day} {format_clock(opens)}-{format_clock(closes)} does not fall on {self.interval_minutes}-minute interval starts"
+                    )
+            return self
         if (self.hours is None) == (self.end is None):
             raise ValueError("give exactly one of hours or end")
         total = self.total_minutes
@@ -92,12 +126,27 @@ class Horizon(Strict):
             raise ValueError(f"the horizon ({total:g} min) is not a whole number of {self.interval_minutes}-minute intervals")
         return self
 
+    @field_validator("open")
+    @classmethod
+    def _day_keys(cls, value):
+        if value is not None:
+            for problem in check_keys(value):
+                raise ValueError(problem)
+        return value
+
+    @property
+    def whole_days(self) -> bool:
+        """Whole days from 00:00 with opening hours (``days``), rather than one stretch of clock time."""
+        return self.days is not None
+
     @property
     def start_minute(self) -> int:
-        return parse_clock(self.start)
+        return 0 if self.whole_days else parse_clock(self.start)
 
     @property
     def total_minutes(self) -> float:
+        if self.whole_days:
+            return self.days * 1440
         if self.hours is not None:
             return self.hours * 60
         minutes = parse_clock(self.end) - self.start_minute
@@ -115,16 +164,85 @@ class Horizon(Strict):
     def length_s(self) -> float:
         return self.total_minutes * 60.0
 
+    @property
+    def dates(self) -> list[dt.date]:
+        """The dates the horizon touches, in order (empty for an undated horizon)."""
+        if self.start_date is None:
+            return []
+        last = (self.start_minute + self.total_minutes - 1) // 1440
+        return [self.start_date + dt.timedelta(days=k) for k in range(int(last) + 1)]
+
+    def opening_hours(self) -> dict[dt.date, tuple[int, int] | None]:
+        """Each date's (opening, closing) minute after its midnight, None on a closed day; every
+        date open around the clock without ``open``."""
+        if self.open is None:
+            return {d: (0, 1440) for d in self.dates}
+        spec = by_date(self.open, self.dates, "closed")
+        return {d: None if v == "closed" else (parse_clock(v[0]), parse_clock(v[1])) for d, v in spec.items()}
+
+    @cached_property
+    def open_intervals(self) -> tuple[bool, ...]:
+        """Per interval, whether the center is open in it (always, unless ``open`` closes it)."""
+        if self.open is None:
+            return (True,) * self.n_intervals
+        hours = self.opening_hours()
+        per_day = 1440 // self.interval_minutes
+        return tuple(
+            hours[d] is not None and hours[d][0] <= k * self.interval_minutes < hours[d][1] for d in self.dates for k in range(per_day)
+        )
+
+    @property
+    def has_closed_intervals(self) -> bool:
+        return not all(self.open_intervals)
+
+    def per_interval(self, values: list, key: str) -> list:
+        """Values given per interval, laid on the horizon: one per interval, or (with opening hours)
+        one per open interval, the closed ones getting 0. Raises ValueError naming ``key`` for a
+        count that fits neither, or a value where the center is closed."""
+        n, open_ = self.n_intervals, self.open_intervals
+        n_open = sum(open_)
+        if len(values) == n_open and n_open < n:
+            spread = iter(values)
+            return [next(spread) if o else 0 for o in open_]
+        if len(values) != n:
+            counts = f"{n} intervals" if n_open == n else f"{n} intervals, {n_open} of them open"
+            raise ValueError(f"{key}: {len(values)} values given, the horizon has {counts}")
+        closed = [i for i, (v, o) in enumerate(zip(values, open_)) if v and not o]
+        if closed:
+            raise ValueError(f"{key}: {values[closed[0]]:g} at {self.interval_labels()[closed[0]]}, when the center is closed")
+        return list(values)
+
+    def interval_dates(self) -> list[dt.date] | None:
+        """Each interval's date (None for an undated horizon)."""
+        if self.start_date is None:
+            return None
+        return [self.start_date + dt.timedelta(days=(self.start_minute + i * self.interval_minutes) // 1440) for i in range(self.n_intervals)]
+
     def interval_labels(self) -> list[str]:
-        """'08:00', '08:30', ...; past midnight of the first day the day is prefixed ('d2 00:30')."""
-        return [format_clock(self.start_minute + i * self.interval_minutes) for i in range(self.n_intervals)]
+        """'08:00', '08:30', ...; past midnight of the first day the day is prefixed ('d2 00:30');
+        on a dated horizon ISO date-times ('2026-12-07T08:00')."""
+        minutes = [self.start_minute + i * self.interval_minutes for i in range(self.n_intervals)]
+        dates = self.interval_dates()
+        if dates is None:
+            return [format_clock(m) for m in minutes]
+        return [f"{d.isoformat()}T{format_clock(m, with_day=False)}" for d, m in zip(dates, minutes)]
 
 
 class Arrivals(TableKeys):
     """Expected volume: a flat hourly rate, one expected count per interval, or a forecast file."""
 
     per_hour: Contacts | None = Field(None, description="constant arrival rate, contacts per hour")
-    volumes: list[Contacts] | None = Field(None, description="expected contacts per interval, one per interval")
+    volumes: list[Contacts] | None = Field(
+        None, description="expected contacts per interval, one per interval (with opening hours: of the horizon, or of its open intervals)"
+    )
+    weekly: dict[str, list[Contacts]] | None = Field(
+        None,
+        description="with a dated horizon: expected contacts per open interval of each weekday (or range, or date), "
+        "e.g. {mon: [...], tue-fri: [...], sat: [...]}",
+    )
+    day_factors: dict[str, Annotated[float, Field(ge=0, le=100)]] | None = Field(
+        None, description="with a dated horizon: each named date's (or weekday's) volumes multiplied by this, e.g. {2026-12-24: 0.6}"
+    )
     file: str | None = Field(
         None,
         description=f"forecast file (.xlsx, .csv or .tsv), one row per interval, volumes in column; an '{AHT_COLUMN}' column fills "
@@ -142,9 +260,14 @@ class Arrivals(TableKeys):
 
     @model_validator(mode="after")
     def _one_source(self):
-        given = [k for k in ("per_hour", "volumes", "file", "csv", "at_seconds") if getattr(self, k) is not None]
+        given = [k for k in ("per_hour", "volumes", "weekly", "file", "csv", "at_seconds") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of per_hour, volumes, file (or csv) or at_seconds")
+            raise ValueError("give exactly one of per_hour, volumes, weekly, file (or csv) or at_seconds")
+        for key in ("weekly", "day_factors"):
+            for problem in check_keys(getattr(self, key) or {}):
+                raise ValueError(f"{key}: {problem}")
+        if self.day_factors is not None and self.at_seconds is not None:
+            raise ValueError("day_factors: not used with at_seconds (scripted arrivals happen as written)")
         keys = [k for k in TableKeys.model_fields if getattr(self, k) is not None]
         if keys and self.file is None and self.csv is None:
             raise ValueError(f"{', '.join(keys)}: only used with file")
@@ -155,15 +278,52 @@ class Arrivals(TableKeys):
         return self
 
     def rates_per_s(self, horizon: Horizon) -> list[float]:
-        """Arrival rate per second in each interval (volumes must already be resolved)."""
-        if self.per_hour is not None:
-            return [self.per_hour / 3600.0] * horizon.n_intervals
+        """Arrival rate per second in each interval (volumes must already be resolved): nothing
+        arrives while the center is closed; ``day_factors`` scale their days."""
+        n = horizon.n_intervals
         if self.at_seconds is not None:
-            counts = [0] * horizon.n_intervals
+            counts = [0] * n
             for t in self.at_seconds:
-                counts[min(int(t // horizon.interval_s), horizon.n_intervals - 1)] += 1
+                counts[min(int(t // horizon.interval_s), n - 1)] += 1
             return [c / horizon.interval_s for c in counts]
-        return [v / horizon.interval_s for v in self.volumes]
+        rates = [v / horizon.interval_s for v in self.volumes_per_interval(horizon)]
+        if self.day_factors is not None:
+            factors = by_date(self.day_factors, horizon.dates, 1.0)
+            rates = [r * factors[d] for r, d in zip(rates, horizon.interval_dates())]
+        return rates
+
+    def volumes_per_interval(self, horizon: Horizon) -> list[float]:
+        """Expected contacts in each interval of the horizon, 0 where it is closed. Raises ValueError
+        (a sentence naming the key) when the volumes given do not fit the horizon's intervals."""
+        if self.per_hour is not None:
+            per_interval = self.per_hour * horizon.interval_minutes / 60.0
+            return [per_interval if o else 0.0 for o in horizon.open_intervals]
+        if self.weekly is not None:
+            return _weekly_volumes(self.weekly, horizon)
+        return horizon.per_interval(self.volumes, "volumes")
+
+
+def _weekly_volumes(weekly: dict[str, list[float]], horizon: Horizon) -> list[float]:
+    """A weekly pattern laid on a dated horizon: each day's list fills that day's open intervals."""
+    if not horizon.whole_days:
+        raise ValueError("weekly: needs a horizon of whole days (start_date, days, open)")
+    per_day = 1440 // horizon.interval_minutes
+    hours = horizon.opening_hours()
+    lists = by_date(weekly, horizon.dates)
+    out: list[float] = []
+    for k, day in enumerate(horizon.dates):
+        open_ = horizon.open_intervals[k * per_day:(k + 1) * per_day]
+        values = lists[day]
+        if hours[day] is None and values:
+            raise ValueError(f"weekly: {day:%a %Y-%m-%d} has volumes, but the center is closed that day")
+        if hours[day] is not None and values is None:
+            raise ValueError(f"weekly: no volumes for {day:%a %Y-%m-%d}, when the center is open")
+        values = values or []
+        if len(values) != sum(open_):
+            raise ValueError(f"weekly: {len(values)} values for {day:%a %Y-%m-%d}, which has {sum(open_)} open intervals")
+        spread = iter(values)
+        out += [next(spread) if o else 0.0 for o in open_]
+    return out
 
 
 class ServiceLevel(Strict):
@@ -291,19 +451,23 @@ class AgentPool(Strict):
             return dict(self.skills)
         return {name: Skill(level=i) for i, name in enumerate(self.skills)}
 
-    def staffing(self, n_intervals: int, horizon: "Horizon | None" = None) -> list[int]:
-        """Scheduled agents per interval; for shifts, the interval's time-average rounded (needs horizon)."""
+    def staffing(self, horizon: "Horizon") -> list[int]:
+        """Scheduled agents per interval (none while the center is closed); for shifts, the
+        interval's time-average rounded."""
         if self.shifts is not None:
-            if horizon is None:
-                raise ValueError("a pool given by shifts needs the horizon to give per-interval staffing")
             return [round(x) for x in shift_staffing(self.shifts, horizon)]
-        return list(self.agents) if isinstance(self.agents, list) else [self.agents] * n_intervals
+        if isinstance(self.agents, list):
+            return horizon.per_interval(self.agents, "agents")
+        return [self.agents if o else 0 for o in horizon.open_intervals]
 
 
 class Busyness(Strict):
     """Day-to-day forecast error: each replication's arrival rates are multiplied by a gamma(mean 1) draw."""
 
     shape: Annotated[float, Field(ge=1, le=10**6)] = Field(10, description="gamma shape; variance of the multiplier is 1/shape (1 = days vary by 100%)")
+    per: Literal["replication", "day"] = Field(
+        "replication", description="one draw per replication, or (dated horizons) one per day: forecast error is a daily thing"
+    )
 
 
 class Costs(Strict):
@@ -391,15 +555,21 @@ def cross_field_problems(sc: Scenario) -> list[str]:
             if skill not in sc.contact_types:
                 problems.append(f"agent_pools -> {pname} -> skills: '{skill}' is not a contact type (known: {', '.join(sc.contact_types)})")
             served.add(skill)
-        if isinstance(pool.agents, list) and len(pool.agents) != n:
-            problems.append(f"agent_pools -> {pname} -> agents: {len(pool.agents)} values given, the horizon has {n} intervals")
+        if isinstance(pool.agents, list):
+            try:
+                sc.horizon.per_interval(pool.agents, "agents")
+            except ValueError as err:
+                problems.append(f"agent_pools -> {pname} -> {err}")
         if pool.shrinkage is not None and isinstance(pool.shrinkage.mean, list) and len(pool.shrinkage.mean) != n:
             problems.append(f"agent_pools -> {pname} -> shrinkage -> mean: {len(pool.shrinkage.mean)} values given, the horizon has {n} intervals")
     for cname, ct in sc.contact_types.items():
         if ct.arrivals.at_seconds is not None and any(t >= sc.horizon.length_s for t in ct.arrivals.at_seconds):
             problems.append(f"contact_types -> {cname} -> arrivals -> at_seconds: times must fall inside the horizon (< {sc.horizon.length_s:g} s)")
-        if ct.arrivals.volumes is not None and len(ct.arrivals.volumes) != n:
-            problems.append(f"contact_types -> {cname} -> arrivals -> volumes: {len(ct.arrivals.volumes)} values given, the horizon has {n} intervals")
+        if ct.arrivals.at_seconds is None and ct.arrivals.file is None and ct.arrivals.csv is None:
+            try:
+                ct.arrivals.volumes_per_interval(sc.horizon)
+            except ValueError as err:
+                problems.append(f"contact_types -> {cname} -> arrivals -> {err}")
         if cname not in served:
             problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
     problems += behaviour_problems(sc)
@@ -435,7 +605,10 @@ def workload_problems(sc: Scenario) -> list[str]:
     for cname, ct in sc.contact_types.items():
         if ct.arrivals.file is not None or ct.arrivals.csv is not None:  # the forecast could not be read: that is the problem reported
             continue
-        rates = ct.arrivals.rates_per_s(hz)
+        try:
+            rates = ct.arrivals.rates_per_s(hz)
+        except ValueError:  # the volumes do not fit the horizon: that is the problem reported
+            continue
         busiest = max(rates, default=0.0) * hz.interval_s
         if busiest > MAX_CONTACTS_PER_INTERVAL:
             problems.append(

@@ -333,6 +333,6 @@ def test_a_night_horizon_runs_past_midnight_with_its_shifts(tmp_path):
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(d))
     sc = load(tmp_path)
     assert sc.horizon.interval_labels() == night[:4] + [f"d2 {s}" for s in night[4:]]
-    assert sc.agent_pools["team"].staffing(10, sc.horizon) == [5, 5, 5, 5, 8, 8, 3, 3, 3, 3]
+    assert sc.agent_pools["team"].staffing(sc.horizon) == [5, 5, 5, 5, 8, 8, 3, 3, 3, 3]
     result = ccsim.simulate(sc, replications=2).to_dict()
     assert [row["agents"]["mean"] for row in result["by_interval_pool"]] == [5, 5, 5, 5, 8, 8, 3, 3, 3, 3]

@@ -86,10 +86,18 @@ class Engine:
         self.closing = False  # true while _strand_remaining closes the day
         seed = scenario.seed
 
+        #: the arrival-rate multiplier of each interval (a warm-up runs with the first's): one
+        #: gamma draw for the replication, or one per date with ``busyness: {per: day}``
         self.busyness = 1.0
+        self.busyness_by_interval: list[float] | None = None
         if scenario.busyness is not None:
             shape = scenario.busyness.shape
-            self.busyness = float(streams.generator(seed, replication, "busyness").gamma(shape, 1.0 / shape))
+            if scenario.busyness.per == "day" and horizon.start_date is not None:
+                by_date = {d: float(streams.generator(seed, replication, "busyness", d.isoformat()).gamma(shape, 1.0 / shape)) for d in horizon.dates}
+                self.busyness_by_interval = [by_date[d] for d in horizon.interval_dates()]
+                self.busyness = float(np.mean(list(by_date.values())))
+            else:
+                self.busyness = float(streams.generator(seed, replication, "busyness").gamma(shape, 1.0 / shape))
 
         # Queues: one per contact type, then any a behaviour adds (add_queue: callback queues).
         self.queues: list[deque[Contact]] = [deque() for _ in names]
@@ -108,19 +116,25 @@ class Engine:
         self.arrival_iters = [
             iter([self.warmup_s + t for t in sorted(ct.arrivals.at_seconds)])
             if ct.arrivals.at_seconds is not None
-            else self._arrival_times(ct.arrivals.rates_per_s(horizon), streams.generator(seed, replication, "arrivals", name))
+            else self._arrival_times(ct.arrivals.rates_per_s(horizon), self._arrival_streams(name))
             for name, ct in scenario.contact_types.items()
         ]
+        #: per tally slot (0 the warm-up, n + 1 after the close), whether the center is closed then
+        self.closed_slot = [False, *(not o for o in horizon.open_intervals), False]
 
         index = {name: k for k, name in enumerate(names)}
         self.pools: list[Pool] = []
         self.pools_for: list[list[Pool]] = [[] for _ in names]
         for p, (pool_name, pool_cfg) in enumerate(scenario.agent_pools.items()):
-            pool = Pool(p, pool_name, routing_groups(scenario, pool_cfg, index), pool_cfg.staffing(self.n, horizon))
+            pool = Pool(p, pool_name, routing_groups(scenario, pool_cfg, index), pool_cfg.staffing(horizon))
             pool.busy_row, pool.staffed_row = self.tally.pool_levels["busy_area"][p], self.tally.pool_levels["staffed_area"][p]
             self.pools.append(pool)
             for skill in pool_cfg.skill_levels:
                 self.pools_for[index[skill]].append(pool)
+        #: per pool, the queues of the live (not written) contact types it serves: worked off after a day's close
+        self.live_queues = [
+            [index[t] for t in cfg.skill_levels if scenario.contact_types[t].channel != "email"] for cfg in scenario.agent_pools.values()
+        ]
         #: per contact type, the free-agent deque of its only eligible pool (None with several pools)
         self.only_pool_free = [pools[0].free if len(pools) == 1 else None for pools in self.pools_for]
         #: pool index -> chat seats per person (behaviours/channels.py); agents count people
@@ -172,19 +186,31 @@ class Engine:
 
     # --- arrivals -------------------------------------------------------------------------
 
-    def _arrival_times(self, rates_per_s: list[float], rng: np.random.Generator):
+    def _arrival_streams(self, type_name: str) -> list[np.random.Generator]:
+        """The random stream of each interval's arrivals of a type: one for the replication, or on a
+        dated horizon one per date, so a day's arrivals do not depend on the days before it (a
+        plan changed on Tuesday leaves Wednesday's callers as they were)."""
+        scenario, rep = self.scenario, self.replication
+        horizon = scenario.horizon
+        if horizon.start_date is None:
+            return [streams.generator(scenario.seed, rep, "arrivals", type_name)] * horizon.n_intervals
+        by_date = {d: streams.generator(scenario.seed, rep, "arrivals", f"{type_name}@{d.isoformat()}") for d in horizon.dates}
+        return [by_date[d] for d in horizon.interval_dates()]
+
+    def _arrival_times(self, rates_per_s: list[float], rngs: list[np.random.Generator]):
         """Piecewise-constant Poisson arrivals: a Poisson count per interval, placed uniformly.
 
         Generated one interval at a time so memory does not grow with the horizon; the chunks are
         chained in C, so taking the next arrival runs no Python frame.
         """
+        factors = self.busyness_by_interval or [self.busyness] * len(rates_per_s)
         chunks = []
         if self.warmup_s > 0:
-            chunks.append((0.0, self.warmup_s, rates_per_s[0]))
-        chunks += [(self.warmup_s + i * self.interval_s, self.interval_s, r) for i, r in enumerate(rates_per_s)]
+            chunks.append((0.0, self.warmup_s, rates_per_s[0] * factors[0], rngs[0]))
+        chunks += [(self.warmup_s + i * self.interval_s, self.interval_s, r * f, g) for i, (r, f, g) in enumerate(zip(rates_per_s, factors, rngs))]
 
-        def chunk(start: float, length: float, rate: float) -> list[float]:
-            return np.sort(rng.uniform(start, start + length, rng.poisson(rate * self.busyness * length))).tolist()
+        def chunk(start: float, length: float, rate: float, rng: np.random.Generator) -> list[float]:
+            return np.sort(rng.uniform(start, start + length, rng.poisson(rate * length))).tolist()
 
         return itertools.chain.from_iterable(itertools.starmap(chunk, chunks))
 
@@ -364,6 +390,8 @@ class Engine:
             self.log_served(agent.contact, now, pool.index)
         agent.contact = None
         if pool.pending_leave:
+            if self.closed_slot[self.current_slot] and self._take_live(agent, now):
+                return
             self.staffed_level(pool, now)
             pool.pending_leave -= 1
             pool.staffed -= 1
@@ -408,6 +436,24 @@ class Engine:
                 return
         agent.idle_since = now
         agent.pool.free.append(agent)
+
+    def _take_live(self, agent: Agent, now: float) -> bool:
+        """After a day's close, an agent about to leave first takes the oldest live contact still
+        waiting for its pool, as at the end of any day: the center empties its live queues (the
+        staffed time counts), while written work waits in its backlog for the next open day."""
+        queues, waiting = self.queues, self.waiting
+        live = [q for q in self.live_queues[agent.pool.index] if waiting[q]]
+        if not live:
+            return False
+        for q in live:
+            line = queues[q]
+            while line[0].state != WAITING:
+                line.popleft()
+        queue = min(live, key=lambda q: queues[q][0].arrived)
+        contact = queues[queue].popleft()
+        self.queue_level(queue, now, -1)
+        self.answer(agent, contact)
+        return True
 
     # --- staffing and intervals -----------------------------------------------------------
 
@@ -539,7 +585,7 @@ class Engine:
         horizon = self.scenario.horizon
         plan = np.array(
             [
-                shift_staffing(cfg.shifts, horizon) if cfg.shifts is not None else cfg.staffing(horizon.n_intervals)
+                shift_staffing(cfg.shifts, horizon) if cfg.shifts is not None else cfg.staffing(horizon)
                 for cfg in self.scenario.agent_pools.values()
             ],
             float,
