@@ -338,6 +338,9 @@ class ServiceLevel(Strict):
     short_abandon_seconds: Seconds = Field(
         5, description="abandons within this many seconds count as short (definition excluding_short_abandons)"
     )
+    clock: Literal["calendar", "open_hours"] = Field(
+        "calendar", description="how waits are counted against seconds: every hour, or (written work) only the hours the center is open"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -384,6 +387,11 @@ class ContactType(Strict):
         "wait_weight x seconds waited (1 for all = oldest first)",
     )
     resolution: Resolution | None = Field(None, description="first-contact resolution: unresolved customers come back; omitted = every service resolves")
+    initial_backlog: Annotated[int, Field(ge=0, le=MAX_CONTACTS_PER_INTERVAL)] | Annotated[
+        list[Annotated[float, Field(ge=0, le=MAX_SECONDS / 3600)]], Field(max_length=MAX_CONTACTS_PER_INTERVAL)
+    ] | None = Field(
+        None, description="email: work waiting when the horizon starts, as a count or a list of ages in hours; omitted = an empty queue"
+    )
 
     @field_validator("patience", "tolerance", mode="before")
     @classmethod
@@ -570,8 +578,12 @@ def cross_field_problems(sc: Scenario) -> list[str]:
                 ct.arrivals.volumes_per_interval(sc.horizon)
             except ValueError as err:
                 problems.append(f"contact_types -> {cname} -> arrivals -> {err}")
+        if ct.initial_backlog is not None and ct.channel != "email":
+            problems.append(f"contact_types -> {cname} -> initial_backlog: only for written work (channel: email); a live queue's state goes in start_state")
         if cname not in served:
             problems.append(f"contact_types -> {cname}: no agent pool has this skill, so it could never be answered")
+    if sc.busyness is not None and sc.busyness.per == "day" and sc.horizon.start_date is None:
+        problems.append("busyness -> per: day needs a dated horizon (horizon -> start_date)")
     problems += behaviour_problems(sc)
     if sc.start_state is not None:
         problems += [f"start_state -> {line}" for line in state_problems(sc, sc.start_state)]

@@ -100,6 +100,8 @@ BEHAVIOURS = {
             "actuals": {"phone": [60]},
         }
     ),
+    "initial_backlog": lambda d: d["contact_types"]["email"].update(initial_backlog=[0.5, 3, 26, 1, 0]),
+    "open_hours_clock": lambda d: d["contact_types"]["email"]["service_level"].update(clock="open_hours", seconds=600),
     "shifts": lambda d: d["agent_pools"]["front"].update(
         agents=None, shifts=[{"start": "08:00", "end": "10:00", "count": 6}, {"start": "09:00", "end": "11:00", "count": 5}]
     ),

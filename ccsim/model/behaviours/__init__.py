@@ -7,6 +7,7 @@ of the scenario (``ccsim/scenario_behaviours.py``) and one line in ``REGISTRY`` 
 from __future__ import annotations
 
 from ..seam import Behaviour
+from .backlog import InitialBacklog, OpenHoursClock
 from .callback import QueueDoor
 from .channels import ChatSeats
 from .frontdoor import SelfService
@@ -33,11 +34,13 @@ REGISTRY: tuple[type[Behaviour], ...] = (
     Overflow,
     Journeys,
     Resolution,
+    OpenHoursClock,
     Redial,
     Transfer,
     SelfService,
     SilentChats,
     LiveStart,
+    InitialBacklog,
 )
 
 #: Per contact type counters behaviours write: every run carries them (zeros when a behaviour is off).

@@ -30,6 +30,21 @@ from ..seam import Behaviour
 from .callback import QueueDoor
 
 
+def contact_already_there(engine, type_index: int, slot: int, arrived: float, handle: float, patience: float, offered: bool = True) -> JourneyContact:
+    """A contact that was there before the simulation saw it (a state's, a backlog's), counted in
+    ``slot``: offered (a first attempt) unless an agent answered it already; a customer whose
+    journey ends today either way."""
+    contact = JourneyContact(type_index, arrived, slot, handle, patience)
+    counters = engine.counters
+    if offered:
+        counters["offered"][type_index][slot] += 1
+        counters["first_attempts"][type_index][slot] += 1
+    if engine.journeys is not None:
+        contact.customer = Customer(type_index, slot, arrived)
+        counters["customers"][type_index][slot] += 1
+    return contact
+
+
 class LiveStart(Behaviour):
     name = "live_start"
     layer = 70  # built last, after shrinkage and chat seats have set the plan it overrides; outermost on arrive
@@ -82,18 +97,7 @@ class LiveStart(Behaviour):
             self._callbacks(scenario.type_names.index(type_name), due)
 
     def _contact(self, type_index: int, arrived: float, handle: float, patience: float, offered: bool = True) -> JourneyContact:
-        """A contact of the state, counted in the interval of `at`: offered (a first attempt) unless
-        an agent answered it before `at`; a customer whose journey ends today either way."""
-        engine = self.engine
-        contact = JourneyContact(type_index, arrived, self.slot, handle, patience)
-        counters = engine.counters
-        if offered:
-            counters["offered"][type_index][self.slot] += 1
-            counters["first_attempts"][type_index][self.slot] += 1
-        if engine.journeys is not None:
-            contact.customer = Customer(type_index, self.slot, arrived)
-            counters["customers"][type_index][self.slot] += 1
-        return contact
+        return contact_already_there(self.engine, type_index, self.slot, arrived, handle, patience, offered)
 
     def _in_service(self, pool, type_name: str, factor: float, spent: list[float]) -> None:
         engine = self.engine
