@@ -158,6 +158,9 @@ class Metric:
     description: str
     #: the range of the figure, which its confidence interval never leaves; None: its unit's
     bounds: tuple[float, float] | None = None
+    #: whether the figure can be told for part of the horizon (a date) from its intervals' counters;
+    #: a wait percentile cannot: it needs the whole horizon's histogram
+    by_part: bool = True
 
     def __post_init__(self) -> None:
         if self.bounds is None:
@@ -196,6 +199,7 @@ def _quantile(name: str, q: float, description: str) -> Metric:
         lambda c: c["wait_quantiles"][q],  # computed per replication at Tally.freeze
         lambda c: histogram_quantile(c["day_wait_hist"], q),
         description,
+        by_part=False,
     )
 
 
@@ -316,6 +320,22 @@ def summarise(metrics: list[Metric], stacked: dict, names: list[str]) -> tuple[d
             day[name][m.name] = estimate(per_day[:, k], bounds=m.bounds)
             intervals[name][m.name] = estimate_columns(per_int[:, k], bounds=m.bounds)
     return day, intervals
+
+
+def summarise_parts(metrics: list[Metric], stacked: dict, names: list[str], parts: dict[str, slice]) -> dict[str, dict[str, dict[str, Estimate]]]:
+    """Part (a date) -> name -> metric -> Estimate over that part's intervals: the day figures of
+    each date of a week, computed like the horizon's from the counters of its intervals only."""
+    out = {}
+    for label, part in parts.items():
+        sliced = {k: v[..., part] if isinstance(v, np.ndarray) and k != "day_wait_hist" else v for k, v in stacked.items()}
+        per_name: dict[str, dict[str, Estimate]] = {n: {} for n in names}
+        for m in metrics:
+            if m.by_part:
+                values = m.per_day(sliced)
+                for k, name in enumerate(names):
+                    per_name[name][m.name] = estimate(values[:, k], bounds=m.bounds)
+        out[label] = per_name
+    return out
 
 
 def bounds_of(metric: str) -> tuple[float, float]:

@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from ._version import __version__
-from .metrics import BEHAVIOUR_METRICS, NON_NEGATIVE, POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, estimate, estimate_columns, stack_counters, summarise
+from .metrics import BEHAVIOUR_METRICS, NON_NEGATIVE, POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, estimate, estimate_columns, stack_counters, summarise, summarise_parts
 from .model.behaviours import REGISTRY
 from .model.tally import ReplicationStats
 from .scenario import Horizon, Scenario
@@ -43,8 +43,9 @@ class Column(NamedTuple):
 def interval_starts(horizon: Horizon, date: dt.date | str | None = None) -> list:
     """Each interval's start as a real time: ``datetime.time`` of day for a horizon of at most a day,
     else a ``datetime.timedelta`` since midnight of its first day; given ``date`` (the horizon's
-    first day), ``datetime.datetime`` on that date and the next ones."""
+    first day; a dated horizon's own by default), ``datetime.datetime`` on that date and the next ones."""
     minutes = [horizon.start_minute + i * horizon.interval_minutes for i in range(horizon.n_intervals)]
+    date = date if date is not None else horizon.start_date
     if date is not None:
         midnight = dt.datetime.combine(dt.date.fromisoformat(date) if isinstance(date, str) else date, dt.time())
         return [midnight + dt.timedelta(minutes=m) for m in minutes]
@@ -107,6 +108,9 @@ class SimulationResult:
     intervals_by_contact_type: dict[str, dict[str, EstimateColumn]]
     intervals_by_pool: dict[str, dict[str, EstimateColumn]]
     replication_stats: list[ReplicationStats] = field(repr=False)
+    #: on a dated horizon, date (ISO) -> "by_contact_type" / "by_pool" -> name -> metric -> the
+    #: date's Estimate; None otherwise
+    by_date: dict | None = field(default=None, repr=False)
     wall_time_s: float = 0.0
     partial: bool = False
     ccsim_version: str = __version__
@@ -120,6 +124,13 @@ class SimulationResult:
         types, pools = stack_counters(reps, bases, hz.interval_s)
         day_t, int_t = summarise(TYPE_METRICS, types, scenario.type_names)
         day_p, int_p = summarise(POOL_METRICS, pools, scenario.pool_names)
+        by_date = None
+        if hz.start_date is not None:
+            dates = hz.interval_dates()
+            parts = {d.isoformat(): slice(dates.index(d), len(dates) - dates[::-1].index(d)) for d in hz.dates}
+            types_by_date = summarise_parts(TYPE_METRICS, types, scenario.type_names, parts)
+            pools_by_date = summarise_parts(POOL_METRICS, pools, scenario.pool_names, parts)
+            by_date = {d: {"by_contact_type": types_by_date[d], "by_pool": pools_by_date[d]} for d in parts}
         return cls(
             scenario=scenario,
             seed=scenario.seed,
@@ -130,6 +141,7 @@ class SimulationResult:
             intervals_by_contact_type=int_t,
             intervals_by_pool=int_p,
             replication_stats=reps,
+            by_date=by_date,
             wall_time_s=wall_time_s,
             partial=partial,
         )
@@ -150,7 +162,7 @@ class SimulationResult:
                 for name, metrics in intervals.items()
             ]
 
-        return {
+        out = {
             "ccsim_version": self.ccsim_version,
             "scenario": self.scenario.name,
             "seed": self.seed,
@@ -164,6 +176,9 @@ class SimulationResult:
             "by_interval": rows(self.intervals_by_contact_type, "contact_type"),
             "by_interval_pool": rows(self.intervals_by_pool, "pool"),
         }
+        if self.by_date is not None:
+            out["by_date"] = {d: {section: {n: block(m) for n, m in names.items()} for section, names in parts.items()} for d, parts in self.by_date.items()}
+        return out
 
     def answered_by_pool(self, contact_type: str) -> dict[str, dict] | None:
         """Answered contacts of a type per pool over the day ({pool: {mean, ci95}}), when the

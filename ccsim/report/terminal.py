@@ -12,7 +12,9 @@ markup, so ``calls [tier 1]`` prints as written, not as ``calls`` (the CLI's con
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
@@ -90,7 +92,28 @@ def run_summary(result: SimulationResult) -> list[RenderableType]:
     for i, name in worst_intervals(result):
         m = result.intervals_by_contact_type[name]
         worst.add_row(result.labels[i], escape(name), _num(m["offered"][i]), _pct(m["service_level"][i]), _num(m["asa_seconds"][i], " s"), _pct(m["abandon_rate"][i]), _num(m["max_queue"][i]))
-    return [day, pools, *behaviour_tables(result), worst, *verdicts(result)]
+    return [day, *days_table(result), pools, *behaviour_tables(result), worst, *verdicts(result)]
+
+
+def days_table(result: SimulationResult) -> list[Table]:
+    """On a horizon of several dates, each date's service level and volume per contact type and the
+    agent-hours worked (none on a closed day); nothing for a single undated day."""
+    if result.by_date is None or len(result.by_date) < 2:
+        return []
+    scenario = result.scenario
+    interval_h = scenario.horizon.interval_minutes / 60
+    intervals_on = Counter(d.isoformat() for d in scenario.horizon.interval_dates())
+    table = _table(
+        "Day by day (mean ± 95% CI)",
+        ("date", *(f"{name} {what}" for name in scenario.type_names for what in ("offered", "service level")), "agent-hours"),
+        left=("date",),
+    )
+    for date, parts in result.by_date.items():
+        types, pools = parts["by_contact_type"], parts["by_pool"]
+        hours = sum(pools[p]["agents"].mean or 0.0 for p in scenario.pool_names) * interval_h * intervals_on[date]
+        cells = [c for name in scenario.type_names for c in (_num(types[name]["offered"]), _pct(types[name]["service_level"]))]
+        table.add_row(f"{dt.date.fromisoformat(date):%a} {date}", *cells, f"{hours:,.0f}")
+    return [table]
 
 
 def verdicts(result: SimulationResult) -> list[Text]:
@@ -99,7 +122,8 @@ def verdicts(result: SimulationResult) -> list[Text]:
     in points): 'phone misses 80/20 in 12 of 24 intervals; worst 12:30 at 40.6% +/- 4.1'. An
     interval misses when its mean is below the target, as in the run report."""
     lines = []
-    n = len(result.labels)
+    n_open = sum(result.scenario.horizon.open_intervals)
+    n = f"{n_open}" if n_open == len(result.labels) else f"{n_open} open"
     for name, ct in result.scenario.contact_types.items():
         goal = f"{ct.service_level.target * 100:g}/{ct.service_level.seconds:g}"
         if not result.by_contact_type[name]["offered"].mean:  # e.g. a bot without human escape
