@@ -460,9 +460,19 @@ class Grid:
     start_minute: int
     interval_minutes: int
     n_intervals: int
+    #: a dated horizon's first date and, per interval, whether the center is open (rows are matched
+    #: by date and time, and closed intervals need none)
+    start_date: dt.date | None = None
+    open: tuple[bool, ...] | None = None
 
     def start(self, interval: int) -> int:
         return self.start_minute + interval * self.interval_minutes
+
+    def label(self, interval: int) -> str:
+        minute = self.start(interval)
+        if self.start_date is None:
+            return format_clock(minute)
+        return f"{self.start_date + dt.timedelta(days=minute // 1440)} {format_clock(minute, with_day=False)}"
 
 
 @dataclass(frozen=True)
@@ -504,6 +514,8 @@ def interval_values(path: Path, kind: str, keys: TableKeys, wanted: list[Wanted]
             more = "more" if len(rows) > grid.n_intervals else "fewer"
             raise _refuse(path, f"{table.name} has {more} rows than the horizon has intervals ({grid.n_intervals:,})")
         notes.append(f"{table.name} has no time column ({', '.join(TIME_COLUMNS)}): its rows are taken in order as the intervals from {format_clock(grid.start_minute)}")
+    elif grid.start_date is not None and len(set(_dates_of(grid))) > 1:
+        rows = _match_dated(table, rows, time_at, date_at, grid)
     else:
         rows = _match_intervals(table, rows, time_at, date_at, keys.date, grid)
     values = []
@@ -511,10 +523,52 @@ def interval_values(path: Path, kind: str, keys: TableKeys, wanted: list[Wanted]
         if at is None:
             values.append(None)
             continue
-        column = [cells[at] for _, cells in rows]
+        column = [cells[at] for _, cells in rows if cells is not None]
         decimal = table.decimal or decimal_mark(column)
-        values.append([_value(table, number, at, cell, w, decimal) for (number, _), cell in zip(rows, column)])
+        read = [None if cells is None else _value(table, number, at, cells[at], w, decimal) for number, cells in rows]
+        # a closed interval without a row: no volume, no agents; a handle time as the next open interval's (never used)
+        filler = next((v for v in read if v is not None), 0.0) if w.positive else 0.0
+        values.append([filler if v is None else v for v in read])
     return values, notes
+
+
+def _dates_of(grid: Grid) -> list[dt.date]:
+    return [grid.start_date + dt.timedelta(days=grid.start(i) // 1440) for i in range(grid.n_intervals)]
+
+
+def _match_dated(table: Table, rows: list, time_at: int, date_at: int | None, grid: Grid) -> list:
+    """Rows of a file with dates laid on a dated horizon of several days, each by its date and
+    time: one row per open interval (a closed one may have a row, holding nothing). The row of
+    each interval, None where a closed interval has none; a row outside the horizon, on a closed
+    interval with a figure, repeated, or an open interval without a row is the error."""
+    name, path = table.name, table.path
+    first = dt.datetime.combine(grid.start_date, dt.time()) + dt.timedelta(minutes=grid.start_minute)
+    found: dict[int, tuple[int, list[str]]] = {}
+    for number, cells in rows:
+        text = cells[time_at]
+        try:
+            when, minute = parse_interval_start(text)
+            if when is None and date_at is not None and cells[date_at].strip():
+                when = _day(cells[date_at])
+        except ValueError:
+            raise _refuse(path, f"{name} row {number}: '{text.strip()}' is not an interval start like 2026-12-07 08:00") from None
+        if when is None:
+            raise _refuse(path, f"{name} row {number}: no date, but the horizon runs over several days (give a date column or date-times)")
+        since = (dt.datetime.combine(when, dt.time()) + dt.timedelta(minutes=minute) - first).total_seconds() / 60
+        k, off = divmod(since, grid.interval_minutes)
+        label = f"{when} {format_clock(minute)}"
+        if off or not 0 <= k < grid.n_intervals:
+            where = "is not an interval start of the horizon" if off else f"is outside the horizon ({grid.label(0)} to {grid.label(grid.n_intervals - 1)})"
+            raise _refuse(path, f"{name} row {number}: interval {label} {where}")
+        k = int(k)
+        if k in found:
+            raise _refuse(path, f"{name} row {number}: interval {label} repeated (first at row {found[k][0]})")
+        found[k] = (number, cells)
+    missing = [k for k in range(grid.n_intervals) if k not in found and (grid.open is None or grid.open[k])]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise _refuse(path, f"{name}: no row for the horizon's open interval {grid.label(missing[0])}{more}")
+    return [found.get(k, (0, None)) for k in range(grid.n_intervals)]
 
 
 def _time_column(table: Table, named: str | None) -> int | None:

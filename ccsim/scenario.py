@@ -656,7 +656,7 @@ def _grid(raw: dict) -> Grid | None:
         horizon = Horizon.model_validate(raw.get("horizon"))
     except ValidationError:
         return None
-    return Grid(horizon.start_minute, horizon.interval_minutes, horizon.n_intervals)
+    return Grid(horizon.start_minute, horizon.interval_minutes, horizon.n_intervals, horizon.start_date, horizon.open_intervals)
 
 
 #: Per section, the key of an entry that may name a file, and the keys naming the file there.
