@@ -12,6 +12,7 @@ what finished is still printed and written, marked partial).
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import logging
 import signal
@@ -99,6 +100,10 @@ class Program(typer.Typer):
     Tests call the commands through Typer's runner instead, so their process keeps its handlers."""
 
     def __call__(self, *args, **kwargs):
+        # What is alive now (the modules, pydantic's validators, the dataclasses' methods) lives as
+        # long as the process: frozen, the garbage collector no longer scans it while the command
+        # runs, nor tears its cycles down at exit (~35 ms of a process that exits at once).
+        gc.freeze()
         for s in STOP_SIGNALS:
             signal.signal(s, exit_quietly)  # while the arguments are parsed
         try:

@@ -1,4 +1,5 @@
-"""JSON out of ccsim is JSON: no NaN or Infinity, which strict parsers (JavaScript, jq) reject."""
+"""JSON out of ccsim is JSON: no NaN or Infinity, which strict parsers (JavaScript, jq) reject; and
+it is the text ``json.dump(indent=2)`` writes, byte for byte, which users' scripts may rely on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import math
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ccsim.outputs import JsonContent, write_atomic
 
@@ -47,6 +49,54 @@ def test_files_get_the_same_json(tmp_path):
 def test_the_strict_parser_would_have_caught_the_old_output():
     with pytest.raises(ValueError, match="Infinity is not JSON"):
         strict_loads(json.dumps(DATA))
+
+
+def finite(value):
+    """``value`` with every non-finite float replaced by None, as ccsim writes it."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def written(data) -> str:
+    fh = io.StringIO()
+    JsonContent(data).write(fh)
+    return fh.getvalue()
+
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+KEYS = st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False, allow_infinity=False)
+DOCUMENTS = st.recursive(SCALARS, lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.dictionaries(KEYS, inner), max_leaves=40)
+
+
+@given(DOCUMENTS)
+def test_the_text_is_what_json_dump_writes_byte_for_byte(data):
+    assert written(data) == json.dumps(finite(data), indent=2) + "\n"
+
+
+def test_a_long_document_is_written_in_a_few_large_blocks():
+    """Not a write per token: where stdout is unbuffered (PYTHONUNBUFFERED) each would be a system call."""
+    data = {"by_interval": [{"interval": f"{i // 60:02d}:{i % 60:02d}", "sl": {"mean": 0.8, "ci95": [0.7, math.nan]}} for i in range(20_000)]}
+    writes = []
+
+    class Recorder:
+        def write(self, text: str) -> None:
+            writes.append(len(text))
+
+    JsonContent(data).write(Recorder())
+    assert sum(writes) == len(json.dumps(finite(data), indent=2)) + 1
+    assert len(writes) < sum(writes) / 50_000
+
+
+def test_what_json_cannot_write_is_refused_as_json_refuses_it():
+    with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
+        written({"a": {1, 2}})
+    with pytest.raises(TypeError, match="keys must be str, int, float, bool or None, not tuple"):
+        written({(1, 2): 3})
 
 
 def test_cli_json_parses_strictly(cli):
