@@ -33,7 +33,7 @@ from .config import (
 from .distributions import MAX_SECONDS, Distribution, Positive, Seconds, expand_preset
 from .input_files import AHT_COLUMN, Grid, StaffingFile, TableKeys, Wanted, interval_values, load_yaml
 from .shifts import ShiftRules, rules_problems, shift_staffing
-from .state import LiveState, state_problems
+from .state import Backlog, LiveState, state_problems
 from .weekdays import by_date, check_keys
 from .scenario_behaviours import (
     Announcement,
@@ -389,8 +389,10 @@ class ContactType(Strict):
     resolution: Resolution | None = Field(None, description="first-contact resolution: unresolved customers come back; omitted = every service resolves")
     initial_backlog: Annotated[int, Field(ge=0, le=MAX_CONTACTS_PER_INTERVAL)] | Annotated[
         list[Annotated[float, Field(ge=0, le=MAX_SECONDS / 3600)]], Field(max_length=MAX_CONTACTS_PER_INTERVAL)
-    ] | None = Field(
-        None, description="email: work waiting when the horizon starts, as a count or a list of ages in hours; omitted = an empty queue"
+    ] | Backlog | None = Field(
+        None,
+        description="email: work waiting when the horizon starts: a count (new), a list of ages in hours, or {count, oldest_hours} "
+        "(ages spread evenly); omitted = an empty queue",
     )
 
     @field_validator("patience", "tolerance", mode="before")

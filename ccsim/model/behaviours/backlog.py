@@ -35,7 +35,12 @@ class InitialBacklog(TypeBehaviour):
     def _enter(self, _wake) -> None:
         engine, config = self.engine, self.config
         now = engine.env.now
-        ages_s = np.zeros(config) if isinstance(config, int) else np.asarray(config, float) * 3600.0
+        if isinstance(config, int):
+            ages_s = np.zeros(config)
+        elif isinstance(config, list):
+            ages_s = np.asarray(config, float) * 3600.0
+        else:  # {count, oldest_hours}
+            ages_s = np.asarray(config.ages_s(), float)
         law = engine.scenario.contact_types[self.type_name].handle_time
         handles = law.sample(self.rng("state", f"{self.type_name}/backlog"), len(ages_s))
         for age, handle in sorted(zip(ages_s, handles), key=lambda pair: -pair[0]):  # oldest first in the queue
