@@ -156,10 +156,11 @@ class SimulationResult:
 
         def rows(intervals: dict[str, dict[str, EstimateColumn]], key: str) -> list[dict]:
             """One row per interval and name, intervals outermost."""
+            figures = {name: {m: ests.to_dicts() for m, ests in metrics.items()} for name, metrics in intervals.items()}
             return [
-                {"interval_start": label, key: name, **{m: ests[i].to_dict() for m, ests in metrics.items()}}
+                {"interval_start": label, key: name, **{m: column[i] for m, column in columns.items()}}
                 for i, label in enumerate(self.labels)
-                for name, metrics in intervals.items()
+                for name, columns in figures.items()
             ]
 
         out = {

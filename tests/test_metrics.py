@@ -40,3 +40,15 @@ def test_a_column_reads_like_the_list_of_estimates_it_stands_for():
     np.testing.assert_array_equal(col.means(), [2.0, 3.0, np.nan])
     with pytest.raises(IndexError):
         col[3]
+
+
+def test_a_column_as_dicts_is_each_estimate_as_a_dict():
+    """The JSON's interval rows read a column at once; each must be what its Estimate would write:
+    no mean without a replication, no interval from one, and every figure a Python float."""
+    values = np.array([[1.0, np.nan, 2.0, 0.0], [3.0, np.nan, np.nan, 0.5], [5.0, np.nan, np.nan, 1.0]])
+    column = estimate_columns(values, bounds=(0.0, np.inf))
+    assert [int(k) for k in column.n] == [3, 0, 1, 3]
+    dicts = column.to_dicts()
+    assert dicts == [e.to_dict() for e in column]
+    assert dicts[1] == {"mean": None, "ci95": [None, None]} and dicts[2] == {"mean": 2.0, "ci95": [None, None]}
+    assert all(type(v) is float for d in dicts for v in [d["mean"], *d["ci95"]] if v is not None)
