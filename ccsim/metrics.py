@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -191,13 +191,16 @@ def _ratio(name: str, num: str, den: str, unit: str, description: str) -> Metric
 
 def _time_average(name: str, area: str, unit: str, description: str) -> Metric:
     """A level averaged over time (queue length, agents present) from its integral ``area``."""
-    return Metric(
-        name,
-        unit,
-        lambda c: c[area] / c["interval_s"],
-        lambda c: c[area].sum(-1) / (c["interval_s"] * c[area].shape[-1]),
-        description,
-    )
+    return Metric(name, unit, lambda c: c[area] / c["interval_s"], lambda c: _open_average(c, area), description)
+
+
+def _open_average(c: dict, area: str) -> np.ndarray:
+    """A day's time average over the hours the center is open (agents and queues while it is open,
+    not spread over its nights); over every interval when none is open (a closed Sunday: 0)."""
+    open_ = c["open"]
+    if open_.all() or not open_.any():
+        return c[area].sum(-1) / (c["interval_s"] * c[area].shape[-1])
+    return c[area][..., open_].sum(-1) / (c["interval_s"] * int(open_.sum()))
 
 
 def _quantile(name: str, q: float, description: str) -> Metric:
@@ -297,8 +300,9 @@ POOL_METRICS: list[Metric] = [
 ]
 
 
-def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s: float) -> tuple[dict, dict]:
-    """Stack replications into (R, types, intervals) arrays, adding the service-level base."""
+def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s: float, open_intervals: Sequence[bool] | None = None) -> tuple[dict, dict]:
+    """Stack replications into (R, types, intervals) arrays, adding the service-level base and
+    (``open``) which intervals the center is open in (all, unless its horizon has opening hours)."""
     c = {k: np.stack([r.counters[k] for r in reps]) for k in reps[0].counters}
     base = np.empty_like(c["offered"])
     for k, how in enumerate(sl_bases):
@@ -312,8 +316,9 @@ def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s
     c["day_wait_hist"] = np.stack([r.day_wait_hist for r in reps])
     c["wait_quantiles"] = {q: np.stack([r.wait_quantiles[q] for r in reps]) for q in reps[0].wait_quantiles}
     c["interval_s"] = interval_s
+    c["open"] = np.ones(c["offered"].shape[-1], bool) if open_intervals is None else np.asarray(open_intervals, bool)
     p = {k: np.stack([r.pool_levels[k] for r in reps]) for k in reps[0].pool_levels}
-    p["interval_s"] = interval_s
+    p["interval_s"], p["open"] = interval_s, c["open"]
     return c, p
 
 

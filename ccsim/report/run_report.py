@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..evaluation import day_shares, readability_warnings
 from ..metrics import EstimateColumn
-from ..rankings import missed_intervals
+from ..rankings import counted_intervals, missed_intervals
 from ..results import SimulationResult
 from .html import Section, band_traces, colour, figure, render_page, rgba, table_html
 
@@ -32,6 +32,7 @@ def _fmt(est, metric: str) -> str:
 def headline(result: SimulationResult) -> list[str]:
     """Plain-language lines for the top of the report: targets met, worst intervals."""
     lines = []
+    counted, noun = counted_intervals(result)
     for name, ct in result.scenario.contact_types.items():
         sl = result.intervals_by_contact_type[name]["service_level"]
         target = ct.service_level.target
@@ -45,7 +46,7 @@ def headline(result: SimulationResult) -> list[str]:
         verdict = "<span class='good'>meets</span>" if day_sl >= target else "<span class='bad'>misses</span>"
         text = (
             f"<b>{html.escape(name)}</b>: the day {verdict} {goal} with {day_sl:.1%} answered in time; "
-            f"{len(result.labels) - len(missed)} of {len(result.labels)} intervals meet it"
+            f"{len(counted) - len(missed)} of {len(counted)} {noun} meet it"
         )
         if missed:
             text += f"; worst {result.labels[missed[0]]} at {sl[missed[0]].mean:.1%}"
@@ -252,18 +253,20 @@ def _staffing_sections(result: SimulationResult, tag: str, xt: str) -> list[Sect
     """A staffing chart per pool with a line on how often it is short, then the gap table."""
     pools, notes = pool_staffing(result)
     x = result.labels
+    counted, noun = counted_intervals(result)  # the table leaves closed intervals out
     shrinking = any(ps.needed_scheduled is not None for ps in pools)
     lines, rows = [], []
     for ps in pools:
-        short = [i for i, s in enumerate(ps.status) if s == "short"]
+        short = [i for i in counted if ps.status[i] == "short"]
         line = f"<b>{html.escape(ps.pool)}</b>: "
         if short:
             worst = min(short, key=lambda i: ps.gap[i])
-            line += f"<span class='bad'>short in {len(short)} of {len(x)} intervals</span> (most: {-ps.gap[worst]:.1f} agents at {x[worst]})"
+            line += f"<span class='bad'>short in {len(short)} of {len(counted)} {noun}</span> (most: {-ps.gap[worst]:.1f} agents at {x[worst]})"
         else:
-            line += f"<span class='good'>never short</span> in {len(x)} intervals"
-        lines.append(line + f"; one agent or more over in {ps.status.count('over')}.")
-        for i, label in enumerate(x):
+            line += f"<span class='good'>never short</span> in {len(counted)} {noun}"
+        lines.append(line + f"; one agent or more over in {sum(ps.status[i] == 'over' for i in counted)}.")
+        for i in counted:
+            label = x[i]
             cells = [label, html.escape(ps.pool), _fmt(ps.scheduled[i], "agents"), _fmt(ps.present[i], "agents"), str(ps.needed_present[i])]
             if shrinking:
                 cells.append("" if ps.needed_scheduled is None else str(ps.needed_scheduled[i]))

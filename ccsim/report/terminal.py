@@ -24,7 +24,7 @@ from rich.text import Text
 
 from ..compare_text import day_rows, format_ci, format_difference, format_value
 from ..plans import what_erlang_ignores
-from ..rankings import missed_intervals, worst_intervals
+from ..rankings import counted_intervals, missed_intervals, worst_intervals
 from .behaviour_rows import behaviour_rows, pool_behaviour_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,8 +122,7 @@ def verdicts(result: SimulationResult) -> list[Text]:
     in points): 'phone misses 80/20 in 12 of 24 intervals; worst 12:30 at 40.6% +/- 4.1'. An
     interval misses when its mean is below the target, as in the run report."""
     lines = []
-    n_open = sum(result.scenario.horizon.open_intervals)
-    n = f"{n_open}" if n_open == len(result.labels) else f"{n_open} open"
+    counted, noun = counted_intervals(result)
     for name, ct in result.scenario.contact_types.items():
         goal = f"{ct.service_level.target * 100:g}/{ct.service_level.seconds:g}"
         if not result.by_contact_type[name]["offered"].mean:  # e.g. a bot without human escape
@@ -135,7 +134,7 @@ def verdicts(result: SimulationResult) -> list[Text]:
             continue
         i, sl = missed[0], result.intervals_by_contact_type[name]["service_level"]
         spread = "" if sl[i].half_width is None else f" +/- {sl[i].half_width * 100:.1f}"
-        lines.append(Text(f"{name} misses {goal} in {len(missed)} of {n} intervals; worst {result.labels[i]} at {sl[i].mean:.1%}{spread}", style="red"))
+        lines.append(Text(f"{name} misses {goal} in {len(missed)} of {len(counted)} {noun}; worst {result.labels[i]} at {sl[i].mean:.1%}{spread}", style="red"))
     return lines
 
 
