@@ -255,6 +255,7 @@ class _Isa:
         adds: dict[tuple[str, int], int] = {}
         for name, i in fails:
             pool = pool_for(scenario, name)
+            sized_by = name  # the type whose requirement in ``pool`` sizes the step
             gap = goals.types[name].sl_target - ev.means[name]["service_level"][i]
             past = tried.setdefault((name, i), [])
             past.append((plan[pool][i], float(gap) if np.isfinite(gap) else 0.0, shortfall(ev, goals, name, i)))
@@ -265,6 +266,8 @@ class _Isa:
                 if others:
                     other = max(others, key=lambda t: ev.offered[t][i] * scenario.contact_types[t].handle_time.expectation)
                     pool = pool_for(scenario, other)
+                    if name not in scenario.agent_pools[pool].skill_levels:  # a pool that does not serve it: size by what it relieves
+                        sized_by = other
             if plan[pool][i] >= caps[pool]:
                 unrescued[(name, i)] = f"still missing {', '.join(ev.failing[name][i])} at {plan[pool][i]} agents in {pool} (the search's cap)"
                 continue
@@ -279,7 +282,7 @@ class _Isa:
             if ev.failing[name][i] == ["service_level"] and gap < 0.05:
                 step = 1  # near the target: one agent at a time, so noise cannot overshoot
             else:
-                need = _effective_requirement(scenario, goals, ev, name, i, pool, plan)
+                need = _effective_requirement(scenario, goals, ev, sized_by, i, pool, plan)
                 step = min(max(1, need - plan[pool][i]), max(1, math.ceil(0.2 * plan[pool][i])))
             adds[(pool, i)] = max(adds.get((pool, i), 0), step)
         for pool, i in occ_fails:

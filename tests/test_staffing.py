@@ -115,3 +115,27 @@ def test_cli_staff_json(tmp_path):
     assert (tmp_path / "staffing.csv").read_text().startswith("interval_start,pool,own,erlang_c,erlang_a,simulated")
     bad = CliRunner().invoke(app, ["staff", str(ccsim.bundled_scenario_path("default")), "--target", "sl"])
     assert bad.exit_code == 2
+
+
+def test_relieving_a_pool_that_does_not_serve_the_failing_type_sizes_the_step_by_the_type_it_relieves():
+    """Sales calls go first to the sales desk, which also takes support; when agents added there
+    stop lifting sales (they answer support), the search adds to the support desk instead. That desk
+    never takes sales, so its step is what support needs there (it used to ask Erlang for sales in
+    a pool without sales, and stop with a KeyError)."""
+    from ccsim.evaluation import evaluate, simulate_many
+    from ccsim.plans import current_plan, with_plan
+    from ccsim.staffing import _Isa
+
+    sc = ccsim.load_scenario(ccsim.bundled_scenario_path("two_pool_day"))
+    goals = goals_of(sc)
+    plan = current_plan(sc)
+    plan["sales_desk"] = [max(1, n // 3) for n in plan["sales_desk"]]
+    (reps,) = simulate_many([with_plan(sc, plan)], 2)
+    ev = evaluate(sc, reps, goals, 0.8)
+    i = max(range(sc.horizon.n_intervals), key=lambda k: goals.types["sales"].sl_target - ev.means["sales"]["service_level"][k])
+    gap = goals.types["sales"].sl_target - ev.means["sales"]["service_level"][i]
+    assert ev.failing["sales"][i] and gap >= 0.05
+    search = _Isa(sc, goals, plan, 0.8, days=None, log=lambda line: None)
+    no_progress = [(plan["sales_desk"][i], float(gap), 0.5)] * 2  # two rounds that did not lift sales
+    adds = search.additions(ev, [("sales", i)], [], {("sales", i): no_progress})
+    assert set(adds) == {("support_desk", i)} and adds[("support_desk", i)] >= 1
