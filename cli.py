@@ -336,10 +336,9 @@ def run(
 def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file to check.")) -> None:
     """Check a scenario file without simulating: every problem on its own line, exit 2 if any."""
     sc = load(scenario)
-    hz = sc.horizon
     out.print(
         f"ok: {sc.name}: {len(sc.contact_types)} contact type(s), {len(sc.agent_pools)} agent pool(s), "
-        f"{hz.n_intervals} intervals of {hz.interval_minutes} min from {hz.start}, {sc.replications} replications, seed {sc.seed}"
+        f"{sc.horizon.describe()}, {sc.replications} replications, seed {sc.seed}"
         + (f"; {len(sc.variants)} variant(s) for ccsim compare: {', '.join(sc.variants)}" if sc.variants else ""),
         markup=False,
     )

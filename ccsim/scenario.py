@@ -195,6 +195,16 @@ class Horizon(Strict):
     def has_closed_intervals(self) -> bool:
         return not all(self.open_intervals)
 
+    def describe(self) -> str:
+        """The horizon in a few words: '24 intervals of 30 min from 08:00'; dated, '7 days from Mon
+        2026-12-07, 336 intervals of 30 min, 130 of them open'."""
+        if not self.whole_days:
+            start = format_clock(self.start_minute) if self.start_date is None else f"{self.start_date:%a %Y-%m-%d} {self.start}"
+            return f"{self.n_intervals} intervals of {self.interval_minutes} min from {start}"
+        n_open = sum(self.open_intervals)
+        opened = "" if n_open == self.n_intervals else f", {n_open} of them open"
+        return f"{self.days} day{'s' if self.days > 1 else ''} from {self.start_date:%a %Y-%m-%d}, {self.n_intervals} intervals of {self.interval_minutes} min{opened}"
+
     def per_interval(self, values: list, key: str) -> list:
         """Values given per interval, laid on the horizon: one per interval, or (with opening hours)
         one per open interval, the closed ones getting 0. Raises ValueError naming ``key`` for a

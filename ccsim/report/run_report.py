@@ -119,7 +119,7 @@ def build_run_report(result: SimulationResult) -> str:
     if behaviour is not None:
         sections.insert(1, behaviour)
     partial = " (PARTIAL: interrupted before all replications finished)" if result.partial else ""
-    subtitle = f"{result.replications} replications, seed {result.seed}, {len(x)} intervals of {sc.horizon.interval_minutes} min{partial}"
+    subtitle = f"{result.replications} replications, seed {result.seed}, {sc.horizon.describe()}{partial}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {result.seed}, {result.replications} replications, wall time {result.wall_time_s:.1f} s"
     return render_page(f"ccsim run: {sc.name}", subtitle, headline(result), sections, footer)
 
