@@ -111,13 +111,20 @@ def interval_runs(cmp: Comparison, indices: list[int]) -> list[str]:
             runs.append([i, i])
     start = horizon.start_minute
     step = horizon.interval_minutes
-    return [f"{format_clock(start + first * step)}–{format_clock(start + (last + 1) * step)}" for first, last in runs]
+    if horizon.start_date is None:
+        return [f"{format_clock(start + first * step)}–{format_clock(start + (last + 1) * step)}" for first, last in runs]
+    dates = horizon.interval_dates()
+    return [
+        f"{dates[first]:%a %Y-%m-%d} {format_clock((start + first * step) % 1440)}–{format_clock((start + (last + 1) * step) % 1440 or 1440)}"
+        for first, last in runs
+    ]
 
 
 def plan_lines(cmp: Comparison) -> list[str]:
     """Per plan and contact type: intervals meeting the target, the missed clock ranges, worst abandonment."""
     lines = []
     n = len(cmp.labels)
+    counted, noun = cmp.plans[0].scenario.horizon.counted_intervals()
     for name in cmp.contact_types:
         for i, p in enumerate(cmp.plans):
             ct = p.scenario.contact_types[name]
@@ -126,7 +133,7 @@ def plan_lines(cmp: Comparison) -> list[str]:
             missed = [k for k, e in enumerate(sl) if e.mean is not None and e.mean < ct.service_level.target]
             day_sl = cmp.day(i, "service_level", contact_type=name)
             who = f"Plan {p.label}" + (f" ({name})" if len(cmp.contact_types) > 1 else "")
-            text = f"{who} meets {goal} in {n - len(missed)} of {n} intervals (day {format_value('service_level', day_sl.mean)})"
+            text = f"{who} meets {goal} in {len(counted) - len(missed)} of {len(counted)} {noun} (day {format_value('service_level', day_sl.mean)})"
             if missed:
                 text += "; misses " + ", ".join(interval_runs(cmp, missed))
             ab = cmp.intervals(i, "abandon_rate", contact_type=name)
@@ -141,6 +148,7 @@ def difference_lines(cmp: Comparison) -> list[str]:
     """Per non-baseline plan: the day differences that matter, each with its 95% interval or 'not significant'."""
     lines = []
     base = cmp.plans[cmp.baseline]
+    counted, noun = base.scenario.horizon.counted_intervals()
     for i, p in enumerate(cmp.plans):
         if i == cmp.baseline:
             continue
@@ -155,15 +163,16 @@ def difference_lines(cmp: Comparison) -> list[str]:
                 else:
                     ns.append(NAMES[metric])
             sl = cmp.difference(i, "service_level", contact_type=name)
-            verdicts, holm = sl.interval_verdicts(), sl.interval_verdicts(holm=True)
+            verdicts, holm = ([v[k] for k in counted] for v in (sl.interval_verdicts(), sl.interval_verdicts(holm=True)))
+            tested = sum(sl.intervals[k].lo is not None for k in counted)
             scope = f" on {name}" if len(cmp.contact_types) > 1 else ""
             text = f"{p.label} vs {base.label}{scope}: " + ("; ".join(parts) if parts else "no significant difference in service level, ASA or abandonment")
             if parts and ns:
                 text += f"; not significant: {', '.join(ns)}"
             text += (
                 f". Interval by interval, service level is significantly better in {verdicts.count('better')}, "
-                f"worse in {verdicts.count('worse')}, not significantly different in {verdicts.count('not significant')} of {len(verdicts)}"
-                f" (with Holm's correction for testing {len(verdicts)} intervals: better in {holm.count('better')}, worse in {holm.count('worse')})."
+                f"worse in {verdicts.count('worse')}, not significantly different in {verdicts.count('not significant')} of {len(verdicts)} {noun}"
+                f" (with Holm's correction for testing {tested} intervals: better in {holm.count('better')}, worse in {holm.count('worse')})."
             )
             lines.append(text)
         lines.append(_cost_line(cmp, i))

@@ -33,11 +33,3 @@ def missed_intervals(result: SimulationResult, contact_type: str) -> list[int]:
     sl = result.intervals_by_contact_type[contact_type]["service_level"]
     return sorted((i for i, e in enumerate(sl) if e.mean is not None and e.mean < target), key=lambda i: sl[i].mean)
 
-
-def counted_intervals(result: SimulationResult) -> tuple[list[int], str]:
-    """The intervals a verdict counts, and what to call them: every interval, or on a horizon with
-    opening hours the open ones ("open intervals"), since nothing happens while it is closed."""
-    open_ = result.scenario.horizon.open_intervals
-    if all(open_):
-        return list(range(len(open_))), "intervals"
-    return [i for i, o in enumerate(open_) if o], "open intervals"

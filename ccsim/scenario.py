@@ -195,6 +195,14 @@ class Horizon(Strict):
     def has_closed_intervals(self) -> bool:
         return not all(self.open_intervals)
 
+    def counted_intervals(self) -> tuple[list[int], str]:
+        """The intervals a verdict counts, and what to call them: every interval, or with opening
+        hours the open ones ("open intervals"), since nothing happens while the center is closed."""
+        open_ = self.open_intervals
+        if all(open_):
+            return list(range(len(open_))), "intervals"
+        return [i for i, o in enumerate(open_) if o], "open intervals"
+
     def describe(self) -> str:
         """The horizon in a few words: '24 intervals of 30 min from 08:00'; dated, '7 days from Mon
         2026-12-07, 336 intervals of 30 min, 130 of them open'."""

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..evaluation import day_shares, readability_warnings
 from ..metrics import EstimateColumn
-from ..rankings import counted_intervals, missed_intervals
+from ..rankings import missed_intervals
 from ..results import SimulationResult
 from .html import Section, band_traces, colour, figure, render_page, rgba, table_html
 
@@ -32,7 +32,7 @@ def _fmt(est, metric: str) -> str:
 def headline(result: SimulationResult) -> list[str]:
     """Plain-language lines for the top of the report: targets met, worst intervals."""
     lines = []
-    counted, noun = counted_intervals(result)
+    counted, noun = result.scenario.horizon.counted_intervals()
     for name, ct in result.scenario.contact_types.items():
         sl = result.intervals_by_contact_type[name]["service_level"]
         target = ct.service_level.target
@@ -253,7 +253,7 @@ def _staffing_sections(result: SimulationResult, tag: str, xt: str) -> list[Sect
     """A staffing chart per pool with a line on how often it is short, then the gap table."""
     pools, notes = pool_staffing(result)
     x = result.labels
-    counted, noun = counted_intervals(result)  # the table leaves closed intervals out
+    counted, noun = result.scenario.horizon.counted_intervals()  # the table leaves closed intervals out
     shrinking = any(ps.needed_scheduled is not None for ps in pools)
     lines, rows = [], []
     for ps in pools:

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from ..compare_text import day_rows, format_ci, format_difference, format_value
 from ..plans import what_erlang_ignores
-from ..rankings import counted_intervals, missed_intervals, worst_intervals
+from ..rankings import missed_intervals, worst_intervals
 from .behaviour_rows import behaviour_rows, pool_behaviour_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,7 +122,7 @@ def verdicts(result: SimulationResult) -> list[Text]:
     in points): 'phone misses 80/20 in 12 of 24 intervals; worst 12:30 at 40.6% +/- 4.1'. An
     interval misses when its mean is below the target, as in the run report."""
     lines = []
-    counted, noun = counted_intervals(result)
+    counted, noun = result.scenario.horizon.counted_intervals()
     for name, ct in result.scenario.contact_types.items():
         goal = f"{ct.service_level.target * 100:g}/{ct.service_level.seconds:g}"
         if not result.by_contact_type[name]["offered"].mean:  # e.g. a bot without human escape
