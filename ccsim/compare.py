@@ -38,7 +38,7 @@ from ._version import __version__
 from .compare_text import summary_lines
 from .metrics import POOL_METRICS, TYPE_METRICS, Estimate, EstimateColumn, Metric, bounds_of, estimate, estimate_columns, stack_counters
 from .results import SimulationResult, plural, stack_frames
-from .runner import MAX_REPLICATIONS, Progress, run_units, until_precise, widest_half_width
+from .runner import MAX_REPLICATIONS, Progress, run_units, session, until_precise, widest_half_width
 from .scenario import Scenario
 
 #: +1: higher is better, -1: lower is better, 0: neither (a volume, a load, an input).
@@ -491,7 +491,8 @@ def compare(
             res.extend(batch.results[i :: len(plans)])
         return not batch.interrupted
 
-    replications = until_precise(run_batch, lambda: widest_half_width(first, per_plan), replications, precision, max_replications)
+    with session(workers, scheduler):  # batches of --precision share one pool; a plan given twice is simulated once
+        replications = until_precise(run_batch, lambda: widest_half_width(first, per_plan), replications, precision, max_replications)
     interrupted = batches[-1].interrupted
     complete = [r for r in range(replications) if all(res[r] is not None for res in per_plan)]
     if not complete:

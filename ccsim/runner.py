@@ -19,10 +19,19 @@ mark what it writes as partial. Running units are abandoned at once (a pool's wo
 they hold nothing but the replication they run), and no worker process outlives ``run_units``. A
 pool worker that dies (SIGKILL, the out-of-memory killer) stops the batch the same way, with one
 ERROR record on the ``ccsim.runner`` logger saying which and how.
+
+A planning command (staff, trap, compare) hands the runner many small batches: every iteration
+of a staffing search, every trial plan, every point of a sweep. Inside ``session(...)`` they
+share one ``Session``: its worker processes start once, each keeps the scenarios it was sent (a
+task ships a scenario only the first time a worker sees it), and each (scenario, replication)
+is simulated once, however often it is asked for (``scenario_key``: replication k of two
+scenarios with the same content is the same day). ``$CCSIM_REUSE=0`` turns both off; the
+figures are the same either way, only slower.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import multiprocessing
@@ -32,8 +41,9 @@ import socket
 import threading
 import time
 import traceback
-from collections import deque
+from collections import OrderedDict, deque
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -66,6 +76,15 @@ _CONNECT_TIMEOUT_S = 20
 MAX_REPLICATIONS = 1000
 #: What a user sends to stop a run: Ctrl-C, and the polite kill (shells, ``timeout``, systemd).
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: Environment variable: 0 turns a session's reuse off (no kept replications, a pool per batch).
+REUSE_ENV = "CCSIM_REUSE"
+#: In a session, a replication expected to have at least this many contacts is worth shipping to
+#: a worker: its simulation takes several times what sending it and its result back costs.
+SESSION_UNIT_CONTACTS = 1_000
+#: The most memory a session's kept replications take (their arrays); the least recently used go first.
+SESSION_KEEP_BYTES = 256 * 2**20
+#: Scenarios a pool worker keeps, most recently used, so that a task ships its scenario only once.
+_WORKER_SCENARIOS = 16
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +136,14 @@ def resolve_scheduler(scheduler: str | None) -> str | None:
     return scheduler.strip() or None
 
 
-def chunk_size(units: Sequence[Unit], workers: int) -> int:
+def chunk_size(units: Sequence[Unit], workers: int, min_task_s: float = _MIN_TASK_S) -> int:
     """Units per task: 1 for real replications (best balance and a smooth progress bar); more
-    for tiny ones (short staffing-search days), so that per-task overhead stays small."""
+    for tiny ones (short staffing-search days), so that per-task overhead stays small: a task
+    holds at least ``min_task_s`` of work, as far as balance allows."""
     if not units:
         return 1
     mean_s = sum(expected_contacts(sc) for sc, _ in units) / len(units) / _CONTACTS_PER_S
-    by_cost = math.ceil(_MIN_TASK_S / mean_s) if mean_s > 0 else len(units)
+    by_cost = math.ceil(min_task_s / mean_s) if mean_s > 0 else len(units)
     by_balance = math.ceil(len(units) / (4 * workers))  # keep >= 4 tasks per worker
     return max(1, min(by_cost, by_balance))
 
@@ -159,12 +179,15 @@ def _serve(conn: Connection, records: bool) -> None:
 
     SIGINT and SIGTERM are ignored: a terminal sends Ctrl-C to the whole process group, and the
     parent decides what stops (it kills its workers). A task's exception goes back to the parent,
-    which raises it as the in-process backend would."""
+    which raises it as the in-process backend would. A task names its scenario by a key and
+    carries it only if this worker does not hold it yet (``_Worker.send`` keeps the same account)."""
     for s in _STOP_SIGNALS:
         signal.signal(s, signal.SIG_IGN)
+    held = _Held()
     try:
         while True:
-            scenario, replications = conn.recv()
+            key, scenario, replications = conn.recv()
+            scenario = held.take(key, scenario)
             try:
                 out: Any = run_chunk(scenario, replications, records)
             except Exception as exc:
@@ -173,6 +196,27 @@ def _serve(conn: Connection, records: bool) -> None:
             conn.send(out)
     except (EOFError, OSError):  # the parent closed the pipe, or died
         pass
+
+
+class _Held:
+    """The scenarios one pool worker holds, most recently used last. The parent keeps a twin for
+    each worker and both see the same keys in the same order, so they always agree on what is held."""
+
+    def __init__(self) -> None:
+        self.scenarios: OrderedDict[Any, Scenario | None] = OrderedDict()
+
+    def has(self, key: Any) -> bool:
+        return key in self.scenarios
+
+    def take(self, key: Any, scenario: Scenario | None) -> Scenario | None:
+        """Note that ``key`` is used now; a scenario sent with it is kept, None means the one held."""
+        if scenario is None:
+            self.scenarios.move_to_end(key)
+            return self.scenarios[key]
+        self.scenarios[key] = scenario
+        if len(self.scenarios) > _WORKER_SCENARIOS:
+            self.scenarios.popitem(last=False)
+        return scenario
 
 
 def run_units(
@@ -192,12 +236,26 @@ def run_units(
     runs), else ``inprocess``. ``progress(finished, total)`` is called in this process on every
     backend. ``records=True`` keeps one row per contact in each unit's stats (``--records`` logs).
     ``chunksize`` overrides how many units go in one task (default: see ``chunk_size``).
+
+    Inside ``session(...)``, a call that chooses none of backend, records and chunksize goes to
+    the session (``Session.run``), whose workers and scheduler apply.
     """
+    current = _session.get()
+    if current is not None and backend is None and not records and chunksize is None:
+        return current.run(units, progress)
+    return _run_units(units, workers, progress, scheduler, backend, records, chunksize)
+
+
+def _run_units(
+    units: Sequence[Unit], workers: int | None, progress: Progress | None, scheduler: str | None, backend: Backend | None, records: bool,
+    chunksize: int | None, pool: _Pool | None = None,
+) -> Batch:
+    """``run_units`` without a session; ``pool``: a started pool to use (it is not killed here)."""
     started = time.perf_counter()
     units = list(units)
     address = resolve_scheduler(scheduler) if backend in (None, "dask") else None
     if backend is None:
-        backend = "dask" if address else "processes" if choose_workers(units, workers) > 1 and len(units) > 1 else "inprocess"
+        backend = "dask" if address else "processes" if pool is not None or (choose_workers(units, workers) > 1 and len(units) > 1) else "inprocess"
     results: list[ReplicationStats | None] = [None] * len(units)
     state = _Progress(len(units), progress)
     interrupted = False
@@ -209,8 +267,8 @@ def run_units(
                 results[i] = run_chunk(sc, [rep], records)[0]
                 state.report(1)
         elif backend == "processes":
-            n_workers = min(choose_workers(units, workers), max(1, len(units)))
-            interrupted = not _run_pool(units, results, state, n_workers, chunksize or chunk_size(units, n_workers), records)
+            n_workers = len(pool.workers) if pool is not None else min(choose_workers(units, workers), max(1, len(units)))
+            interrupted = not _run_pool(units, results, state, n_workers, chunksize or chunk_size(units, n_workers), records, pool)
         elif backend == "dask":
             if not address:
                 raise RunnerError(f"the dask backend needs a scheduler address (scheduler=... or ${SCHEDULER_ENV})")
@@ -240,6 +298,44 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(theirs, records), name="ccsim-worker")
         self.process.start()
         theirs.close()  # now only the worker holds its end: when it dies, this end reads EOF
+        self.held = _Held()  # the twin of the worker's own account of the scenarios it holds
+
+    def send(self, key: Any, scenario: Scenario, replications: list[int]) -> None:
+        """A task: the scenario travels only if the worker does not hold it under ``key`` already."""
+        known = self.held.has(key)
+        self.held.take(key, None if known else scenario)
+        self.conn.send((key, None if known else scenario, replications))
+
+
+class _Pool:
+    """Worker processes started together, fed batch after batch, killed together.
+
+    ``key`` names a scenario to the workers: the object's id for a pool that lives for one batch
+    (its units hold every scenario, so no id is reused meanwhile), the content's ``scenario_key``
+    for a session's pool."""
+
+    def __init__(self, records: bool, key: Callable[[Scenario], Any] = id):
+        self.records, self.key = records, key
+        self.workers: list[_Worker] = []
+
+    def start(self, n_workers: int) -> None:
+        context = multiprocessing.get_context()
+        with _uninterrupted():  # every worker started is in ``workers``, so none escapes ``kill``
+            for _ in range(n_workers):
+                self.workers.append(_Worker(context, self.records))
+
+    def feed(self, units: list[Unit], results: list, state: _Progress, size: int) -> BaseProcess | None:
+        """Run the units, a task at a time per worker; the process of a worker that died, if one did."""
+        return _feed(self.workers, deque(_chunks(units, size)), results, state, self.key)
+
+    def kill(self) -> None:
+        with _uninterrupted():  # another Ctrl-C cannot leave a worker running
+            for w in self.workers:
+                w.process.kill()
+            for w in self.workers:
+                w.process.join()
+                w.conn.close()
+        self.workers = []
 
 
 @contextmanager
@@ -262,30 +358,28 @@ def _uninterrupted() -> Iterator[None]:
             signal.raise_signal(s)
 
 
-def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int, size: int, records: bool) -> bool:
+def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int, size: int, records: bool, pool: _Pool | None = None) -> bool:
     """Run the units on ``n_workers`` processes, a task at a time per worker; False if a worker
     died (logged) and the batch stopped early. Ctrl-C raises KeyboardInterrupt as anywhere else.
+    A ``pool`` given (a session's) is used and left running, unless the batch stops early: then
+    it is killed, as a pool of this batch's own always is.
 
     Not a ProcessPoolExecutor: its workers share one result queue, on which a worker killed while
     writing leaves a torn message that blocks the executor for ever, and it cannot stop a running
     worker. Here each worker has its own pipe, so a dead worker is just the end of that pipe, and
     stopping is killing: a worker holds nothing but the replication it runs, lost either way."""
-    context = multiprocessing.get_context()
-    tasks = deque(_chunks(units, size))
-    workers: list[_Worker] = []
+    own = pool is None
+    pool = pool or _Pool(records)
     dead = None
+    finished = False
     try:
-        with _uninterrupted():  # every worker started is in ``workers``, so none escapes the kill below
-            for _ in range(n_workers):
-                workers.append(_Worker(context, records))
-        dead = _feed(workers, tasks, results, state)
+        if own:
+            pool.start(n_workers)
+        dead = pool.feed(units, results, state, size)
+        finished = dead is None
     finally:
-        with _uninterrupted():  # another Ctrl-C cannot leave a worker running
-            for w in workers:
-                w.process.kill()
-            for w in workers:
-                w.process.join()
-                w.conn.close()
+        if own or not finished:
+            pool.kill()
     if dead is not None:
         code = dead.exitcode
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
@@ -293,7 +387,7 @@ def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int
     return dead is None
 
 
-def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress) -> BaseProcess | None:
+def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress, key: Callable[[Scenario], Any]) -> BaseProcess | None:
     """Give tasks to idle workers and place their results until every task is done. A worker whose
     pipe ended has died: the results that came with it are placed, and its process is returned."""
     idle = list(workers)
@@ -303,7 +397,7 @@ def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress)
             w = idle.pop()
             first, sc, reps = tasks.popleft()
             try:
-                w.conn.send((sc, reps))
+                w.send(key(sc), sc, reps)
             except OSError:  # it died while idle
                 return w.process
             busy[w.conn] = (w, first, len(reps))
@@ -357,6 +451,132 @@ def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, 
             client.cancel(list(futures) + list(shipped.values()))
             raise
     return n_workers
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """What replication k of a scenario depends on, as a short digest: its whole content but
+    ``replications`` (how many days to run, not what happens on one). The random streams come from
+    (seed, k) and names in the content, so two scenarios with the same key simulate the same day k:
+    a plan built twice, a trial equal to the plan it came from, your plan equal to Erlang C's."""
+    return hashlib.blake2b(scenario.model_dump_json(exclude={"replications"}).encode(), digest_size=16).hexdigest()
+
+
+def _nbytes(stats: ReplicationStats) -> int:
+    """The memory a kept replication holds, near enough: its arrays."""
+    arrays = [*stats.counters.values(), *stats.pool_levels.values(), *stats.wait_quantiles.values(), stats.day_wait_hist]
+    return sum(a.nbytes for a in arrays) + 1024
+
+
+class Session:
+    """The replications of one planning command: each (scenario, replication) simulated once, on
+    worker processes started once (see ``session``).
+
+    Kept replications are shared, never copied: the planning layer reads them and changes none.
+    ``reuse=False`` (``$CCSIM_REUSE=0``) runs every batch as ``run_units`` does outside a session,
+    for the check that reuse changes no figure. The counters say what the command cost:
+    ``simulated`` units and their ``contacts`` (offered, every attempt), ``reused`` units that
+    were kept or asked for twice in a batch, and ``simulating_s``, the wall time of the batches
+    that simulated."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, reuse: bool = True, keep_bytes: int = SESSION_KEEP_BYTES):
+        self.workers, self.scheduler, self.reuse, self.keep_bytes = workers, scheduler, reuse, keep_bytes
+        self.kept: OrderedDict[tuple[str, int], ReplicationStats] = OrderedDict()
+        self.kept_bytes = 0
+        self.pool: _Pool | None = None
+        self.simulated = self.reused = 0
+        self.contacts = 0.0
+        self.simulating_s = 0.0
+
+    def run(self, units: Sequence[Unit], progress: Progress | None = None) -> Batch:
+        """``run_units`` for the session: kept units are not simulated again, nor one asked for
+        twice; the rest run on the session's backend, and are kept."""
+        started = time.perf_counter()
+        units = list(units)
+        if not self.reuse:
+            return self._count(units, _run_units(units, self.workers, progress, self.scheduler, None, False, None))
+        names: dict[int, str] = {}  # id(scenario) -> scenario_key: a batch holds few distinct scenarios
+        keys = [(names[id(sc)] if id(sc) in names else names.setdefault(id(sc), scenario_key(sc)), rep) for sc, rep in units]
+        todo: dict[tuple[str, int], int] = {}  # key -> its first unit, for the keys not kept
+        for i, key in enumerate(keys):
+            if key not in self.kept:
+                todo.setdefault(key, i)
+        self.reused += len(units) - len(todo)
+        new = [units[i] for i in todo.values()]
+        step = None if progress is None else (lambda done, total: progress(len(units) - len(todo) + done, len(units)))
+        batch = self._count(new, self._simulate(new, step))
+        for key, stats in zip(todo, batch.results):
+            if stats is not None:
+                self._keep(key, stats)
+        results = [self.kept.get(key) for key in keys]
+        for key in dict.fromkeys(keys):  # used now: the last to be dropped
+            if key in self.kept:
+                self.kept.move_to_end(key)
+        return Batch(results, batch.interrupted, time.perf_counter() - started, batch.backend, batch.workers)
+
+    def _simulate(self, units: list[Unit], progress: Progress | None) -> Batch:
+        """The units on the session's backend: its Dask scheduler, else its pool (started at the first
+        batch worth shipping, ``SESSION_UNIT_CONTACTS``, and kept), else this process."""
+        if not units or resolve_scheduler(self.scheduler) or self.workers == 1:
+            return _run_units(units, self.workers, progress, self.scheduler, None, False, None)
+        if self.pool is None:
+            n = self.workers or available_cores()
+            big = sum(expected_contacts(sc) for sc, _ in units) >= SESSION_UNIT_CONTACTS * len(units)
+            if n == 1 or not (big or choose_workers(units, self.workers) > 1):
+                return _run_units(units, 1, progress, None, "inprocess", False, None)
+            self.pool = _Pool(False, key=scenario_key)
+            try:
+                self.pool.start(n)
+            except BaseException:
+                self.close()
+                raise
+        # a task is cheap to ship to a worker that holds its scenario: one per unit unless tiny
+        size = chunk_size(units, len(self.pool.workers), SESSION_UNIT_CONTACTS / _CONTACTS_PER_S)
+        try:
+            return _run_units(units, None, progress, None, None, False, size, pool=self.pool)
+        finally:
+            if not self.pool.workers:  # killed: the batch stopped early; a later one starts another pool
+                self.pool = None
+
+    def _count(self, units: list[Unit], batch: Batch) -> Batch:
+        done = [stats for stats in batch.results if stats is not None]
+        self.simulated += len(done)
+        self.contacts += sum(float(stats.counters["offered"].sum()) for stats in done)
+        self.simulating_s += batch.wall_time_s if units else 0.0
+        return batch
+
+    def _keep(self, key: tuple[str, int], stats: ReplicationStats) -> None:
+        self.kept[key] = stats
+        self.kept_bytes += _nbytes(stats)
+        while self.kept_bytes > self.keep_bytes and len(self.kept) > 1:
+            _, dropped = self.kept.popitem(last=False)
+            self.kept_bytes -= _nbytes(dropped)
+
+    def close(self) -> None:
+        """Stop the workers; kept replications go with the session."""
+        if self.pool is not None:
+            self.pool.kill()
+            self.pool = None
+
+
+_session: ContextVar[Session | None] = ContextVar("ccsim_session", default=None)
+
+
+@contextmanager
+def session(workers: int | None = None, scheduler: str | None = None) -> Iterator[Session]:
+    """Every ``run_units`` call inside shares one ``Session`` (workers started once, each
+    replication simulated once); inside another session, that one. ``$CCSIM_REUSE=0`` makes it a
+    session without reuse. The workers stop when the block ends, however it ends."""
+    outer = _session.get()
+    if outer is not None:
+        yield outer
+        return
+    current = Session(workers, scheduler, reuse=os.environ.get(REUSE_ENV, "1").strip() != "0")
+    token = _session.set(current)
+    try:
+        yield current
+    finally:
+        _session.reset(token)
+        current.close()
 
 
 def service_level_half_widths(scenario: Scenario, reps: list[ReplicationStats]) -> list[float]:

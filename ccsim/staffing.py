@@ -43,7 +43,7 @@ from .evaluation import (
 from .goals import Goals, goals_of
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, concurrency, current_plan, mean_patience, pool_for, with_plan, with_rosters
-from .runner import until_precise, widest_half_width
+from .runner import session, until_precise, widest_half_width
 from .scenario import Scenario
 from .sipp import ErlangPlan, erlang_plan
 
@@ -633,34 +633,35 @@ def staff(
     replications = replications or scenario.replications
     goals = goals_of(scenario)
     naive = {"erlang_c": erlang_plan(scenario, goals, "C"), "erlang_a": erlang_plan(scenario, goals, "A")}
-    isa = iterate_staffing(
-        scenario, goals, naive["erlang_a"].plan, replications, confidence, workers, max_iterations, log=log, scheduler=scheduler,
-        max_replications=max_replications,
-    )
-    plans = {"own": current_plan(scenario), "erlang_c": naive["erlang_c"].plan, "erlang_a": naive["erlang_a"].plan, "simulated": isa.plan}
-    rules = shift_rules if shift_rules is not None else scenario.shifts
-    shift_plans = {}
-    if rules is not None:
-        from .shifts import optimise_shifts
+    with session(workers, scheduler):  # one pool for the search and the fresh days; no day simulated twice
+        isa = iterate_staffing(
+            scenario, goals, naive["erlang_a"].plan, replications, confidence, workers, max_iterations, log=log, scheduler=scheduler,
+            max_replications=max_replications,
+        )
+        plans = {"own": current_plan(scenario), "erlang_c": naive["erlang_c"].plan, "erlang_a": naive["erlang_a"].plan, "simulated": isa.plan}
+        rules = shift_rules if shift_rules is not None else scenario.shifts
+        shift_plans = {}
+        if rules is not None:
+            from .shifts import optimise_shifts
 
-        for pool in rules.pools or scenario.pool_names:
-            shift_plans[pool] = optimise_shifts(isa.plan[pool], rules, scenario.horizon, pool)
-        plans["shifts"] = {p: (shift_plans[p].staffing() if p in shift_plans else isa.plan[p]) for p in scenario.pool_names}
-    # every plan is simulated as it would be worked; the shift plan as its roster (exact shift
-    # edges and breaks), not as the rounded per-interval head count shown in the table
-    worked = {k: with_plan(scenario, v) for k, v in plans.items()}
-    worked["own"] = scenario
-    if shift_plans:
-        worked["shifts"] = with_rosters(scenario, shift_plans, isa.plan)
-    # every plan judged on the same fresh days: replications the search never saw
-    sims: list[list[ReplicationStats]] = [[] for _ in plans]
+            for pool in rules.pools or scenario.pool_names:
+                shift_plans[pool] = optimise_shifts(isa.plan[pool], rules, scenario.horizon, pool)
+            plans["shifts"] = {p: (shift_plans[p].staffing() if p in shift_plans else isa.plan[p]) for p in scenario.pool_names}
+        # every plan is simulated as it would be worked; the shift plan as its roster (exact shift
+        # edges and breaks), not as the rounded per-interval head count shown in the table
+        worked = {k: with_plan(scenario, v) for k, v in plans.items()}
+        worked["own"] = scenario
+        if shift_plans:
+            worked["shifts"] = with_rosters(scenario, shift_plans, isa.plan)
+        # every plan judged on the same fresh days: replications the search never saw
+        sims: list[list[ReplicationStats]] = [[] for _ in plans]
 
-    def run_batch(first: int, stop: int) -> bool:
-        for days, more in zip(sims, simulate_many([worked[k] for k in plans], stop - first, workers, FRESH_DAYS + first, scheduler=scheduler)):
-            days.extend(more)
-        return True
+        def run_batch(first: int, stop: int) -> bool:
+            for days, more in zip(sims, simulate_many([worked[k] for k in plans], stop - first, workers, FRESH_DAYS + first, scheduler=scheduler)):
+                days.extend(more)
+            return True
 
-    fresh = until_precise(run_batch, lambda: widest_half_width(scenario, sims), evaluation_replications or isa.replications, precision)
+        fresh = until_precise(run_batch, lambda: widest_half_width(scenario, sims), evaluation_replications or isa.replications, precision)
     from .results import SimulationResult
 
     achieved, evaluations, not_short = {}, {}, {}

@@ -34,7 +34,7 @@ from .goals import Goals, goals_of
 from .metrics import NON_NEGATIVE, SHARE, Estimate, estimate, stack_counters
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, copy_scenario, current_plan, with_plan
-from .runner import MAX_REPLICATIONS, until_precise, widest_half_width
+from .runner import MAX_REPLICATIONS, session, until_precise, widest_half_width
 from .scenario import Scenario
 from .scenario_behaviours import Skill
 from .sipp import ErlangPlan, erlang_plan
@@ -638,9 +638,10 @@ def explore(
         raise ValueError("scales must be > 0")
     goals = goals_of(scenario)
     naive = erlang_plan(scenario, goals, "C")
-    points, own, swept, widest = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler, precision, max_replications)
-    t_sweep = time.perf_counter() - started
-    gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
+    with session(workers, scheduler):  # one pool for the sweep and the gap's searches; no day simulated twice
+        points, own, swept, widest = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler, precision, max_replications)
+        t_sweep = time.perf_counter() - started
+        gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
     cliff, note = find_cliff(points, without_feedback(scenario)[1])
     res = TrapResult(scenario, goals, swept, scenario.horizon.interval_labels(), naive, points, own, cliff, gap, 0.0, cliff_note=note)
     res.widest_half_width, res.precision = widest, precision

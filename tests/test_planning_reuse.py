@@ -1,0 +1,81 @@
+"""Planning commands reuse what they simulated, and that changes no figure.
+
+Inside a ``runner.session`` every (scenario, replication) is simulated once and the worker
+processes start once. ``CCSIM_REUSE=0`` turns that off; staff and trap must then find the same
+plans and report the same figures, to the last digit, in one process and on two workers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ccsim import load_scenario
+from ccsim.plans import with_plan
+from ccsim.runner import REUSE_ENV, run_units, session
+from ccsim.staffing import staff
+from ccsim.trap import explore
+from conftest import REPO
+
+
+def _figures(value):
+    """A result's JSON without what the clock says (wall times, timings)."""
+    if isinstance(value, dict):
+        return {k: _figures(v) for k, v in value.items() if "wall_time" not in k and k != "timings_seconds"}
+    if isinstance(value, list):
+        return [_figures(v) for v in value]
+    return value
+
+
+def _both_ways(monkeypatch, run):
+    """``run()`` with reuse, then without; the reuse session's counters too."""
+    monkeypatch.delenv(REUSE_ENV, raising=False)
+    with session() as reusing:
+        fast = _figures(run().to_dict())
+    monkeypatch.setenv(REUSE_ENV, "0")
+    with session() as plain:
+        slow = _figures(run().to_dict())
+    assert reusing.reuse and not plain.reuse
+    return fast, slow, reusing, plain
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_staff_finds_the_same_plans_and_figures_with_and_without_reuse(monkeypatch, workers):
+    sc = load_scenario(REPO / "scenarios/two_pool_day.yaml")
+    fast, slow, reusing, plain = _both_ways(monkeypatch, lambda: staff(sc, replications=3, max_replications=6, workers=workers))
+    assert fast == slow
+    assert reusing.simulated + reusing.reused == plain.simulated
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_trap_gives_the_same_sweep_cliff_and_gap_with_and_without_reuse(monkeypatch, workers):
+    sc = load_scenario(REPO / "scenarios/default.yaml")
+    fast, slow, reusing, plain = _both_ways(monkeypatch, lambda: explore(sc, replications=3, workers=workers))
+    assert fast == slow
+    assert reusing.reused > 0  # the gap's searches try plans the sweep has simulated already: kept, not simulated again
+    assert reusing.simulated + reusing.reused == plain.simulated
+
+
+def test_a_session_simulates_each_day_once_and_hands_the_same_figures(monkeypatch):
+    monkeypatch.delenv(REUSE_ENV, raising=False)
+    sc = load_scenario(REPO / "scenarios/default.yaml")
+    twin = with_plan(sc, {"service_desk": list(sc.agent_pools["service_desk"].agents)})  # another object, the same content
+    plain = run_units([(sc, r) for r in range(3)], 1)
+    with session(1) as s:
+        first = run_units([(sc, 0), (twin, 0), (sc, 1)], 1)
+        again = run_units([(twin, r) for r in range(3)], 1)
+    assert (s.simulated, s.reused) == (3, 3)
+    for got, want in zip(again.results, plain.results):
+        assert all(np.array_equal(got.counters[k], want.counters[k]) for k in want.counters)
+    assert first.results[0] is first.results[1] is again.results[0]
+
+
+def test_a_session_starts_its_workers_once(monkeypatch):
+    monkeypatch.delenv(REUSE_ENV, raising=False)
+    sc = load_scenario(REPO / "scenarios/two_pool_day.yaml")
+    with session(2) as s:
+        batches = [run_units([(sc, r) for r in range(k, k + 4)], 2) for k in (0, 4)]
+        assert s.pool is not None and len(s.pool.workers) == 2
+    where = [{stats.extra["worker"] for stats in b.results} for b in batches]
+    assert len(where[0]) == 2 and where[0] == where[1]  # the same two processes ran both batches
+    assert s.pool is None  # stopped when the session ended
