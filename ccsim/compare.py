@@ -179,14 +179,14 @@ class Difference:
 def paired_p_values(col: EstimateColumn, confidence: float = 0.95) -> np.ndarray:
     """Two-sided p-values of the paired t-tests behind each interval's estimate (NaN where it has no
     interval). The t statistic is recovered from the estimate: mean / (half-width / t quantile)."""
-    from scipy import stats as sps  # a second to import: only when plans are compared
+    from scipy.special import stdtr, stdtrit  # scipy.stats.t's own functions, without importing scipy.stats (half a second)
 
     n = col.n.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         dof = np.maximum(n - 1, 1)
-        se = (col.hi - col.lo) / 2 / sps.t.ppf(0.5 + confidence / 2, dof)
+        se = (col.hi - col.lo) / 2 / stdtrit(dof, 0.5 + confidence / 2)
         t = np.abs(col.mean) / se
-        p = 2 * sps.t.sf(t, dof)
+        p = 2 * stdtr(dof, -t)  # the t law's survival function at t
     p = np.where(se == 0, np.where(col.mean == 0, 1.0, 0.0), p)  # no spread: equal is no evidence, a constant gap is certain
     return np.where(n >= 2, p, np.nan)
 
@@ -223,7 +223,7 @@ def _verdict(e: Estimate, sense: int, significant: bool | None = None) -> str:
 
 def _unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> float | None:
     """Welch half-width of mean(b) - mean(a) as if the runs were independent."""
-    from scipy import stats as sps
+    from scipy.special import stdtrit
 
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
@@ -233,7 +233,7 @@ def _unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = 0.95)
     if se2 == 0:
         return 0.0
     dof = se2**2 / ((va**2 / (len(a) - 1) if va else 0) + (vb**2 / (len(b) - 1) if vb else 0))
-    return float(sps.t.ppf(0.5 + confidence / 2, dof) * math.sqrt(se2))
+    return float(stdtrit(dof, 0.5 + confidence / 2) * math.sqrt(se2))
 
 
 def _per_replication(scenario: Scenario, result: SimulationResult) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
