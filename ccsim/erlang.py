@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 __all__ = [
     "MAX_AGENTS",
@@ -625,6 +625,8 @@ def halfin_whitt_beta(p_wait: float) -> float:
     p = float(p_wait)
     if not 0.0 < p < 1.0:
         raise ValueError(f"p_wait must be strictly between 0 and 1, got {p}")
+    from scipy import optimize  # a tenth of a second to import, for this function alone: staff and trap never need it
+
     return float(optimize.brentq(lambda b: halfin_whitt_p_wait(b) - p, 1e-12, 40.0, xtol=1e-12))
 
 
