@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Callable
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .clock import format_clock
-from .config import ClockTime, ScenarioError, Strict, format_validation_error, parse_clock
+from .config import MAX_AGENTS, ClockTime, ScenarioError, Strict, format_validation_error, parse_clock
+from .weekdays import check_keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Horizon
@@ -87,6 +88,78 @@ class ShiftKind(Strict):
         return self.hours - sum(b.minutes for b in self.breaks if not b.paid) / 60.0
 
 
+class Contract(Strict):
+    """Agent lines on one contract: how many the pool has, and the weekly paid hours each works."""
+
+    hours: Annotated[float, Field(gt=0, le=168)] = Field(description="weekly paid hours of each line: at most this")
+    min_hours: Annotated[float, Field(ge=0, le=168)] | None = Field(
+        None, description="weekly paid hours of a line that works: at least this (default: hours less the longest shift's paid hours)"
+    )
+    count: Annotated[int, Field(ge=0, le=MAX_AGENTS)] = Field(description="lines of this contract available (per pool); the roster uses those it needs")
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.min_hours is not None and self.min_hours > self.hours:
+            raise ValueError(f"min_hours ({self.min_hours:g}) is above hours ({self.hours:g})")
+        return self
+
+
+class StartWindow(Strict):
+    """Earliest and latest shift start on some days of the week, on top of each kind's own window."""
+
+    earliest: ClockTime | None = Field(None, description="no shift starts before this, HH:MM")
+    latest: ClockTime | None = Field(None, description="no shift starts after this, HH:MM")
+
+
+class WeekRules(Strict):
+    """Rules for a week of shifts per agent line (``ccsim staff --week``), beside the day's rules.
+
+    A line is one agent's week. Lines are available, not obliged: a line the requirement does not
+    need is left out, and a line that works is held to every rule below.
+    """
+
+    days_per_week: Annotated[int, Field(ge=1, le=7)] = Field(5, description="a line works at most this many days of the week")
+    max_consecutive_days: Annotated[int, Field(ge=1, le=7)] = Field(5, description="a line works at most this many days in a row")
+    min_rest_hours: Annotated[float, Field(ge=0, le=24)] = Field(11, description="hours from the end of a line's shift to the start of its next one, at least")
+    consecutive_days_off: Annotated[int, Field(ge=0, le=7)] = Field(
+        2, description="a line's days off include a run of at least this many days in a row, within the planned week (it does not wrap)"
+    )
+    contract_hours: list[Annotated[float, Field(gt=0, le=168)]] | None = Field(
+        None, description="one entry per agent line: its weekly paid hours (instead of contracts; at least hours less the longest shift)"
+    )
+    contracts: dict[str, Contract] | None = Field(None, description="lines by contract, e.g. {full_time: {hours: 40, count: 20}} (instead of contract_hours)")
+    starts: dict[str, StartWindow] | None = Field(
+        None, description="start windows by weekday, range or date, e.g. {sat: {earliest: \"09:00\", latest: \"10:00\"}}"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.contract_hours is None) == (self.contracts is None):
+            raise ValueError("give exactly one of contract_hours (one entry per line) or contracts (hours and count per contract)")
+        if self.contract_hours is not None and not self.contract_hours:
+            raise ValueError("contract_hours: must not be empty")
+        return self
+
+    @field_validator("starts")
+    @classmethod
+    def _day_keys(cls, value):
+        for problem in check_keys(value or {}):
+            raise ValueError(problem)
+        return value
+
+    def contract_lines(self, longest_shift_hours: float) -> dict[str, Contract]:
+        """The lines as contracts, ``contract_hours`` grouped by their hours ('40h': 20 lines), each
+        with its ``min_hours`` filled in (default: within one longest shift of the contract)."""
+        if self.contracts is not None:
+            named = self.contracts
+        else:
+            named = {f"{h:g}h": Contract(hours=h, count=self.contract_hours.count(h)) for h in dict.fromkeys(self.contract_hours)}
+        return {
+            name: c if c.min_hours is not None else c.model_copy(update={"min_hours": max(0.0, c.hours - longest_shift_hours)})
+            for name, c in named.items()
+        }
+
+
 class ShiftRules(Strict):
     """Rules for ``ccsim staff``'s shift optimiser (top-level ``shifts:``; not a roster).
 
@@ -103,6 +176,7 @@ class ShiftRules(Strict):
     max_agents: Annotated[int, Field(ge=0)] | None = Field(None, description="maximum agents on duty in any interval, e.g. seats (per pool)")
     max_shifts: Annotated[int, Field(ge=0)] | None = Field(None, description="maximum shifts (people) in the day (per pool)")
     pools: list[str] | None = Field(None, description="agent pools planned with these rules (default: every pool)")
+    week: WeekRules | None = Field(None, description="rules for a week of shifts per agent line: days, rest, days off, contracts")
 
     @model_validator(mode="before")
     @classmethod
@@ -261,12 +335,22 @@ def patterns(rules: ShiftRules, horizon: "Horizon") -> list[Pattern]:
     open_m = 0 if rules.open is None else (parse_clock(rules.open) - day0) % 1440
     close_m = length if rules.close is None else (parse_clock(rules.close) - day0) % 1440 or 1440
     close_m = min(close_m, length)
-    step = rules.start_every_minutes or horizon.interval_minutes
+    return open_patterns(rules, open_m, close_m, rules.start_every_minutes or horizon.interval_minutes, day0)
+
+
+def open_patterns(
+    rules: ShiftRules, open_m: int, close_m: int, step: int, day0: int = 0, window: tuple[int | None, int | None] = (None, None)
+) -> list[Pattern]:
+    """Every pattern within one stretch of opening hours (minutes after a grid that starts at clock
+    minute ``day0``), starting every ``step`` minutes from opening, each kind within its own start
+    window and within ``window`` (earliest, latest start on the grid; None: no limit)."""
     out = []
     for kind in rules.kinds:
         dur = int(round(kind.hours * 60))
         lo = open_m if kind.earliest_start is None else max(open_m, (parse_clock(kind.earliest_start) - day0) % 1440)
         hi = close_m - dur if kind.latest_start is None else min(close_m - dur, (parse_clock(kind.latest_start) - day0) % 1440)
+        lo = lo if window[0] is None else max(lo, window[0])
+        hi = hi if window[1] is None else min(hi, window[1])
         start = open_m
         while start <= hi:
             if start >= lo:
@@ -278,7 +362,7 @@ def patterns(rules: ShiftRules, horizon: "Horizon") -> list[Pattern]:
     return out
 
 
-def _coverage_row(pat: Pattern, n: int, interval_min: float) -> np.ndarray:
+def coverage_row(pat: Pattern, n: int, interval_min: float) -> np.ndarray:
     """Share of each interval the pattern's agent is on duty (breaks cut out)."""
     row = np.zeros(n)
     pieces = [(pat.start_min, pat.end_min)]
@@ -301,6 +385,18 @@ def _coverage_row(pat: Pattern, n: int, interval_min: float) -> np.ndarray:
     return row
 
 
+def count_limits(rules: ShiftRules, pats: list[Pattern]) -> list[tuple[np.ndarray, int]]:
+    """The day's head-count rules over a day's patterns: (which patterns count, at most how many
+    shifts of them), for ``max_shifts`` and each kind's ``max_count``."""
+    limits = []
+    if rules.max_shifts is not None and pats:
+        limits.append((np.ones(len(pats)), rules.max_shifts))
+    for kind in rules.kinds:
+        if kind.max_count is not None and pats:
+            limits.append((np.array([p.kind == kind.label for p in pats], float), kind.max_count))
+    return limits
+
+
 @dataclass
 class _Cover:
     """One solution of the covering problem: agents per pattern, and what they put on duty."""
@@ -320,7 +416,7 @@ def _cover(required: np.ndarray, rules: ShiftRules, horizon: "Horizon", time_lim
     n = horizon.n_intervals
     pats = patterns(rules, horizon)
     m = len(pats)
-    a = np.array([_coverage_row(p, n, horizon.interval_minutes) for p in pats]).T if m else np.zeros((n, 0))
+    a = np.array([coverage_row(p, n, horizon.interval_minutes) for p in pats]).T if m else np.zeros((n, 0))
     day0 = horizon.start_minute
     open_m = 0 if rules.open is None else (parse_clock(rules.open) - day0) % 1440
     close_m = horizon.total_minutes if rules.close is None else ((parse_clock(rules.close) - day0) % 1440 or 1440)
@@ -332,12 +428,8 @@ def _cover(required: np.ndarray, rules: ShiftRules, horizon: "Horizon", time_lim
     rows = [LinearConstraint(np.hstack([a, np.eye(n)]), need, np.inf)]
     if rules.max_agents is not None and m:
         rows.append(LinearConstraint(np.hstack([a, np.zeros((n, n))]), -np.inf, rules.max_agents))
-    if rules.max_shifts is not None and m:
-        rows.append(LinearConstraint(np.concatenate([np.ones(m), np.zeros(n)])[None, :], -np.inf, rules.max_shifts))
-    for kind in rules.kinds:
-        if kind.max_count is not None and m:
-            mask = np.array([p.kind == kind.label for p in pats], float)
-            rows.append(LinearConstraint(np.concatenate([mask, np.zeros(n)])[None, :], -np.inf, kind.max_count))
+    for mask, most in count_limits(rules, pats):
+        rows.append(LinearConstraint(np.concatenate([mask, np.zeros(n)])[None, :], -np.inf, most))
     integrality = np.concatenate([np.ones(m), np.zeros(n)])
     res = milp(c, constraints=rows, integrality=integrality, bounds=Bounds(0, np.inf), options={"time_limit": time_limit_s})
     if res.x is None:  # cannot happen with the slacks, but never crash a planner's run
@@ -355,26 +447,26 @@ class Relaxation:
 
     key: str
     label: str
-    relax: Callable[[ShiftRules, "Horizon"], ShiftRules | None]
+    relax: Callable[[ShiftRules, float], ShiftRules | None]  # (rules, interval minutes)
 
 
-def _no_min_agents(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+def _no_min_agents(rules: ShiftRules, interval_minutes: float) -> ShiftRules | None:
     return rules.model_copy(update={"min_agents": 0}) if rules.min_agents else None
 
 
-def _no_counts(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+def _no_counts(rules: ShiftRules, interval_minutes: float) -> ShiftRules | None:
     if rules.max_shifts is None and rules.max_agents is None and all(k.max_count is None for k in rules.kinds):
         return None
     return rules.model_copy(update={"max_shifts": None, "max_agents": None, "kinds": [k.model_copy(update={"max_count": None}) for k in rules.kinds]})
 
 
-def _no_opening_hours(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+def _no_opening_hours(rules: ShiftRules, interval_minutes: float) -> ShiftRules | None:
     return rules.model_copy(update={"open": None, "close": None}) if rules.open is not None or rules.close is not None else None
 
 
-def _any_start(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+def _any_start(rules: ShiftRules, interval_minutes: float) -> ShiftRules | None:
     """Shifts may start at any interval (a finer grid is kept), any kind at any time."""
-    coarse = (rules.start_every_minutes or horizon.interval_minutes) > horizon.interval_minutes
+    coarse = (rules.start_every_minutes or interval_minutes) > interval_minutes
     windows = any(k.earliest_start is not None or k.latest_start is not None for k in rules.kinds)
     if not coarse and not windows:
         return None
@@ -382,7 +474,7 @@ def _any_start(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
     return rules.model_copy(update={"start_every_minutes": None if coarse else rules.start_every_minutes, "kinds": kinds})
 
 
-def _breaks_anywhere(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+def _breaks_anywhere(rules: ShiftRules, interval_minutes: float) -> ShiftRules | None:
     """Every break may be taken anywhere in its shift."""
 
     def anywhere(kind: ShiftKind) -> ShiftKind:
@@ -394,9 +486,9 @@ def _breaks_anywhere(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None
     return rules.model_copy(update={"kinds": [anywhere(k) for k in rules.kinds]})
 
 
-def _one_interval_shifts(rules: ShiftRules, horizon: "Horizon") -> ShiftRules | None:
+def _one_interval_shifts(rules: ShiftRules, interval_minutes: float) -> ShiftRules | None:
     """A shift may also last a single interval, without breaks."""
-    hours = horizon.interval_minutes / 60.0
+    hours = interval_minutes / 60.0
     if any(k.hours <= hours + 1e-9 and not k.breaks for k in rules.kinds):
         return None
     return rules.model_copy(update={"kinds": [*rules.kinds, ShiftKind(name="one interval", hours=hours)]})
@@ -433,7 +525,7 @@ def optimise_shifts(
     explained = []
     relaxed = rules
     for r in RELAXATIONS:
-        looser = r.relax(relaxed, horizon)
+        looser = r.relax(relaxed, horizon.interval_minutes)
         if looser is None:
             continue
         relaxed = looser
