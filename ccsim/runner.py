@@ -248,9 +248,10 @@ def run_units(
 
 def _run_units(
     units: Sequence[Unit], workers: int | None, progress: Progress | None, scheduler: str | None, backend: Backend | None, records: bool,
-    chunksize: int | None, pool: _Pool | None = None,
+    chunksize: int | None, pool: _Pool | None = None, client: Any = None,
 ) -> Batch:
-    """``run_units`` without a session; ``pool``: a started pool to use (it is not killed here)."""
+    """``run_units`` without a session; ``pool``: a started pool to use, ``client``: a Dask client
+    to use (a session's: the pool is killed only if the batch stops early, the client is left open)."""
     started = time.perf_counter()
     units = list(units)
     address = resolve_scheduler(scheduler) if backend in (None, "dask") else None
@@ -272,7 +273,7 @@ def _run_units(
         elif backend == "dask":
             if not address:
                 raise RunnerError(f"the dask backend needs a scheduler address (scheduler=... or ${SCHEDULER_ENV})")
-            n_workers = _run_dask(units, results, state, address, chunksize or 1, records)
+            n_workers = _run_dask(units, results, state, address, chunksize or 1, records, client)
         else:
             raise ValueError(f"unknown backend {backend!r} (inprocess, processes or dask)")
     except KeyboardInterrupt:
@@ -419,9 +420,10 @@ def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress,
     return None
 
 
-def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, size: int, records: bool) -> int:
+def _dask_client(address: str) -> Any:
+    """A client of the Dask scheduler at ``address``; RunnerError if there is none to use."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
         from distributed.comm import resolve_address
     except ImportError:
         raise RunnerError("the dask backend needs dask.distributed: pip install 'ccsim[dask]'") from None
@@ -430,26 +432,34 @@ def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, 
     except (ValueError, OSError) as exc:
         raise RunnerError(f"cannot use Dask scheduler address {address!r}: {exc}; give one like tcp://HOST:8786") from None
     try:
-        client = Client(address, set_as_default=False, timeout=_CONNECT_TIMEOUT_S)
+        return Client(address, set_as_default=False, timeout=_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise RunnerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    with client:
-        n_workers = max(1, sum(client.nthreads().values()))
-        shipped: dict[int, Any] = {}  # each distinct scenario is sent to the cluster once
-        futures = {}
-        try:
-            for first, sc, reps in _chunks(units, size):
-                if id(sc) not in shipped:
-                    shipped[id(sc)] = client.scatter(sc, broadcast=False, hash=False)
-                fut = client.submit(run_chunk, shipped[id(sc)], reps, records, pure=False)
-                futures[fut] = (first, len(reps))
-            for fut in as_completed(futures, loop=client.loop):
-                first, n = futures[fut]
-                results[first : first + n] = fut.result()
-                state.report(n)
-        except BaseException:
-            client.cancel(list(futures) + list(shipped.values()))
-            raise
+
+
+def _run_dask(units: list[Unit], results: list, state: _Progress, address: str, size: int, records: bool, client: Any = None) -> int:
+    """Run the units on the cluster; through ``client`` if given (a session's, left open), else a client of this batch's own."""
+    if client is None:
+        with _dask_client(address) as own:
+            return _run_dask(units, results, state, address, size, records, own)
+    from distributed import as_completed
+
+    n_workers = max(1, sum(client.nthreads().values()))
+    shipped: dict[int, Any] = {}  # each distinct scenario is sent to the cluster once
+    futures = {}
+    try:
+        for first, sc, reps in _chunks(units, size):
+            if id(sc) not in shipped:
+                shipped[id(sc)] = client.scatter(sc, broadcast=False, hash=False)
+            fut = client.submit(run_chunk, shipped[id(sc)], reps, records, pure=False)
+            futures[fut] = (first, len(reps))
+        for fut in as_completed(futures, loop=client.loop):
+            first, n = futures[fut]
+            results[first : first + n] = fut.result()
+            state.report(n)
+    except BaseException:
+        client.cancel(list(futures) + list(shipped.values()))
+        raise
     return n_workers
 
 
@@ -483,6 +493,7 @@ class Session:
         self.kept: OrderedDict[tuple[str, int], ReplicationStats] = OrderedDict()
         self.kept_bytes = 0
         self.pool: _Pool | None = None
+        self.client: Any = None  # the Dask client, with a scheduler: connected once
         self.simulated = self.reused = 0
         self.contacts = 0.0
         self.simulating_s = 0.0
@@ -514,9 +525,15 @@ class Session:
         return Batch(results, batch.interrupted, time.perf_counter() - started, batch.backend, batch.workers)
 
     def _simulate(self, units: list[Unit], progress: Progress | None) -> Batch:
-        """The units on the session's backend: its Dask scheduler, else its pool (started at the first
-        batch worth shipping, ``SESSION_UNIT_CONTACTS``, and kept), else this process."""
-        if not units or resolve_scheduler(self.scheduler) or self.workers == 1:
+        """The units on the session's backend: its Dask scheduler (connected at the first batch, and
+        kept), else its pool (started at the first batch worth shipping, ``SESSION_UNIT_CONTACTS``,
+        and kept), else this process."""
+        address = resolve_scheduler(self.scheduler)
+        if address and units:
+            if self.client is None:
+                self.client = _dask_client(address)
+            return _run_units(units, None, progress, address, "dask", False, None, client=self.client)
+        if not units or self.workers == 1:
             return _run_units(units, self.workers, progress, self.scheduler, None, False, None)
         if self.pool is None:
             n = self.workers or available_cores()
@@ -552,10 +569,13 @@ class Session:
             self.kept_bytes -= _nbytes(dropped)
 
     def close(self) -> None:
-        """Stop the workers; kept replications go with the session."""
+        """Stop the workers and leave the cluster; kept replications go with the session."""
         if self.pool is not None:
             self.pool.kill()
             self.pool = None
+        if self.client is not None:
+            self.client.close()
+            self.client = None
 
 
 _session: ContextVar[Session | None] = ContextVar("ccsim_session", default=None)

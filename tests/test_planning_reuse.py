@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ccsim import load_scenario
+from ccsim import load_scenario, runner
 from ccsim.plans import with_plan
 from ccsim.runner import REUSE_ENV, run_units, session
 from ccsim.staffing import staff
@@ -79,3 +79,18 @@ def test_a_session_starts_its_workers_once(monkeypatch):
     where = [{stats.extra["worker"] for stats in b.results} for b in batches]
     assert len(where[0]) == 2 and where[0] == where[1]  # the same two processes ran both batches
     assert s.pool is None  # stopped when the session ended
+
+
+def test_a_session_on_a_dask_cluster_connects_once_and_gives_the_same_days(monkeypatch, dask_cluster):
+    monkeypatch.delenv(REUSE_ENV, raising=False)
+    sc = load_scenario(REPO / "scenarios/default.yaml")
+    plain = run_units([(sc, r) for r in range(4)], 1)
+    clients = []
+    connect = runner._dask_client
+    monkeypatch.setattr(runner, "_dask_client", lambda address: clients.append(connect(address)) or clients[-1])
+    with session(scheduler=dask_cluster.scheduler_address):
+        batches = [run_units([(sc, r) for r in range(k, k + 2)]) for k in (0, 2)]
+    assert all(b.backend == "dask" for b in batches)
+    assert len(clients) == 1 and clients[0].status == "closed"  # connected for the first batch, closed with the session
+    got = [stats for b in batches for stats in b.results]
+    assert all(np.array_equal(g.counters["offered"], w.counters["offered"]) for g, w in zip(got, plain.results))
