@@ -516,9 +516,14 @@ def _lines(sol: _Solution, pool: str, prob: _Problem) -> list[RosterLine]:
 
 
 def _explain(required: np.ndarray, prob: _Problem, best: _Solution, time_limit_s: float) -> list[dict]:
-    """Each interval left short, with the rule whose relaxation alone covers it (or covers most of
-    it; the first in ``WEEK_RELAXATIONS`` on a tie), and the other rules whose relaxation alone
-    covers it too."""
+    """Each interval left short, with the rule whose relaxation alone covers it, and the other
+    rules whose relaxation alone covers it too (``also``).
+
+    Where the week is short overall (too few lines), a relaxed optimum may leave its smaller
+    shortfall in other intervals than the roster did, so a rule that covers an interval by the
+    luck of that placement must not outrank one that covers more: among the rules that cover an
+    interval, the one that covers the most requirement in the week is named, the first in
+    ``WEEK_RELAXATIONS`` on a tie; if none covers it, the one that takes most off it."""
     short = best.short
     gains = []
     for r in WEEK_RELAXATIONS:
@@ -527,22 +532,25 @@ def _explain(required: np.ndarray, prob: _Problem, best: _Solution, time_limit_s
             continue
         relaxed = _solve(required, looser, time_limit_s).short
         if relaxed.sum() <= short.sum() + 1e-6:  # a solve stopped early may not even reach the rules' own answer
-            gains.append((r, short - relaxed))
+            gains.append((r, short - relaxed, round(float(short.sum() - relaxed.sum()), 6)))
     out = []
     per_day = DAY_MINUTES // prob.interval_minutes
     for i in np.flatnonzero(short > 1e-6):
-        ranked = sorted(((r, g[i]) for r, g in gains if g[i] > 1e-6), key=lambda rg: -round(rg[1], 6))  # stable: ties keep the order
+        covering = [(r, total) for r, gain, total in gains if gain[i] >= short[i] - 1e-6]
+        if covering:
+            ranked = [r for r, _ in sorted(covering, key=lambda rt: -rt[1])]  # stable: ties keep the order
+        else:
+            ranked = [r for r, gain, _ in sorted(gains, key=lambda rg: -round(float(rg[1][i]), 6)) if gain[i] > 1e-6][:1]
         day, k = divmod(int(i), per_day)
-        entry = {
+        out.append({
             "date": prob.dates[day].isoformat(),
             "time": format_clock(k * prob.interval_minutes, with_day=False),
             "interval": int(i),
             "short_by": round(float(short[i]), 3),
-            "rule": ranked[0][0].key if ranked else "several",
-            "label": ranked[0][0].label if ranked else "no single rule: relaxing any one of them alone leaves it short",
-            "also": [r.key for r, g in ranked[1:] if g >= short[i] - 1e-6],
-        }
-        out.append(entry)
+            "rule": ranked[0].key if ranked else "several",
+            "label": ranked[0].label if ranked else "no single rule: relaxing any one of them alone leaves it short",
+            "also": [r.key for r in ranked[1:]],
+        })
     return out
 
 

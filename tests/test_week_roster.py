@@ -176,6 +176,17 @@ def test_a_run_of_days_off_is_named_when_it_leaves_a_day_short():
     assert {u["rule"] for u in roster.uncovered} == {"consecutive_days_off"}
 
 
+def test_too_few_lines_are_named_as_such():
+    # two agents needed Monday to Friday, one 40-hour line: every interval is one agent short, and
+    # only more lines cover it (longer contracts do not: a line works one shift a date)
+    rules = ShiftRules(kinds=[{"hours": 8}], week={"contract_hours": [40]})
+    need = requirement({d: [("08:00", "16:00", 2)] for d in range(5)}, 60)
+    roster = optimise_week(need, WEEK, 60, [(480, 960)] * 5 + [None, None], rules)
+    assert roster.paid_hours == pytest.approx(40.0)
+    assert len(roster.uncovered) == 40 and {u["short_by"] for u in roster.uncovered} == {1}
+    assert {(u["rule"], tuple(u["also"])) for u in roster.uncovered} == {("line_counts", ())}
+
+
 def test_roster_csv_and_json_shapes():
     rules = ShiftRules(kinds=[{"hours": 8.5, "breaks": [{"minutes": 30, "earliest_after_minutes": 240}]}], week={"contract_hours": [40, 40]})
     need = requirement({d: [("08:00", "12:00", 1), ("12:30", "16:30", 1)] for d in range(5)}, 30)
