@@ -693,6 +693,8 @@ def staff(
     state: Optional[Path] = StateOpt,
     reforecast: bool = ReforecastOpt,
     forecast: Optional[Path] = ForecastOpt,
+    week: bool = typer.Option(False, "--week", help="Plan a weekly roster per pool (dated horizon of whole days, shift rules with week:), simulated day by day."),
+    requirement: str = typer.Option("simulated", "--requirement", help="What the shifts or the weekly roster cover: simulated (the search's plan) or erlang_a (faster, stationary)."),
 ) -> None:
     """Fewest agents per interval and pool meeting the targets: Erlang C, Erlang A and simulation side by side."""
     from ccsim.staffing import staff as staff_plan
@@ -703,6 +705,8 @@ def staff(
         sc, ref = intraday_scenario(sc, state, reforecast, forecast)
         if not as_json:
             print_reforecast(ref)
+    if requirement not in ("simulated", "erlang_a"):
+        fail([f"--requirement: '{requirement}' is not simulated or erlang_a"])
     rules = None
     if shifts_file is not None:
         from ccsim.shifts import load_shift_rules, rules_problems
@@ -714,11 +718,17 @@ def staff(
         bad = rules_problems(rules, sc.pool_names, f"{shifts_file}: shifts")
         if bad:
             fail(bad)
+    if week:
+        from ccsim.staffing import week_problems
+
+        bad = week_problems(sc, rules if rules is not None else sc.shifts)
+        if bad:
+            fail([f"--week: {line}" for line in bad])
     log = search_log(as_json)
     with interruptible("interrupted; nothing written"):
         res = staff_plan(
             sc, replications=replications, confidence=confidence, workers=workers, shift_rules=rules, log=log, scheduler=scheduler, max_replications=max_replications,
-            precision=precision,
+            precision=precision, week=week, requirement=requirement,
         )
     data = res.to_dict()
     print_warnings(res.warnings())
@@ -732,7 +742,7 @@ def staff(
         from ccsim.report.staff_report import build_staff_report
 
         files = {"staffing.json": JsonContent(data), "staffing.csv": CsvContent(res.csv()), "staffing.xlsx": staffing_workbook(res)}
-        if res.shift_plans:
+        if res.shift_plans or res.rosters:
             files["roster.csv"] = CsvContent(roster_csv(res))
         written = save({out_dir: {**files, "staff_report.html": build_staff_report(res)}})
         if not as_json:

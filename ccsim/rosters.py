@@ -515,6 +515,12 @@ def _lines(sol: _Solution, pool: str, prob: _Problem) -> list[RosterLine]:
     ]
 
 
+#: Seconds each re-solve that explains an uncovered interval may take. A relaxation that makes the
+#: week much larger (every date open around the clock: 20 s on the retail week, stopped far from
+#: its optimum) explains nothing a planner needs, and its early answer is discarded anyway.
+EXPLAIN_SOLVE_S = 2.0
+
+
 def _explain(required: np.ndarray, prob: _Problem, best: _Solution, time_limit_s: float) -> list[dict]:
     """Each interval left short, with the rule whose relaxation alone covers it, and the other
     rules whose relaxation alone covers it too (``also``).
@@ -567,7 +573,7 @@ def optimise_week(
     the day rules and ``rules.week``; what cannot be covered is reported with the rule that prevents it.
 
     ``time_limit_s`` bounds the roster's solve; each re-solve that explains an uncovered interval
-    gets a quarter of it.
+    gets a quarter of it, at most ``EXPLAIN_SOLVE_S``.
 
     ``required`` is on a grid of whole days from 00:00 of ``dates[0]`` (``len(dates) * 1440 //
     interval_minutes`` entries); ``open_hours`` gives each date's (opening, closing) minute after
@@ -590,7 +596,7 @@ def optimise_week(
         raise ValueError(f"required: {req.size} values, the {len(dates)} dates have {len(dates) * DAY_MINUTES // interval_minutes} intervals")
     prob = _Problem(rules, rules.week, tuple(open_hours), tuple(dates), interval_minutes)
     best = _solve(req, prob, time_limit_s)
-    uncovered = _explain(req, prob, best, time_limit_s / 4) if (best.short > 1e-6).any() else []
+    uncovered = _explain(req, prob, best, min(time_limit_s / 4, EXPLAIN_SOLVE_S)) if (best.short > 1e-6).any() else []
     lines = _lines(best, pool, prob)
     used = {name: sum(1 for line in lines if line.contract == name) for name in rules.week.contract_lines(_longest_paid(rules))}
     unused = {name: c.count - used[name] for name, c in rules.week.contract_lines(_longest_paid(rules)).items()}

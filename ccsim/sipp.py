@@ -62,6 +62,10 @@ def erlang_plan(scenario: Scenario, goals: Goals, model: str) -> ErlangPlan:
         rates = [r * 3600.0 for r in ct.arrivals.rates_per_s(horizon)]
         required_row, promised_row = [], []
         for i, rate in enumerate(rates):
+            if not horizon.open_intervals[i]:  # closed: nobody is planned
+                required_row.append(0)
+                promised_row.append(None)
+                continue
             try:
                 solved = erlang.solve_agents(
                     formula, rate, ahts[i], goal.sl_seconds, target_sl=goal.sl_target, target_asa_s=goal.max_asa_s,

@@ -44,7 +44,7 @@ from .goals import Goals, goals_of
 from .model.tally import ReplicationStats
 from .plans import Plan, agent_hours, concurrency, current_plan, mean_patience, pool_for, with_plan, with_rosters
 from .runner import session, until_precise, widest_half_width
-from .scenario import Scenario
+from .scenario import Scenario, ScenarioError
 from .sipp import ErlangPlan, erlang_plan
 
 PLAN_LABELS = {"own": "your plan (the scenario's)", "erlang_c": "Erlang C (naive SIPP)", "erlang_a": "Erlang A (SIPP + patience)", "simulated": "simulation (ISA)", "shifts": "shift plan"}
@@ -216,7 +216,7 @@ class _Isa:
         """Iterate on ``replications`` days until every interval passes and the trims cut nothing
         more (or everything left failing is given up); the evaluation of the plan it ends with."""
         scenario = self.scenario
-        n = scenario.horizon.n_intervals
+        counted, _ = scenario.horizon.counted_intervals()
         tried: dict[tuple[str, int], list[tuple[int, float, float]]] = {}  # (type, i) -> [(agents, SL gap, shortfall)]
         trims = 0
         self.converged = False
@@ -224,8 +224,9 @@ class _Isa:
             (reps,) = self.days([self.plan], replications)
             self.simulations += 1
             ev = evaluate(scenario, reps, self.goals, self.confidence)
-            fails = [(name, i) for name in scenario.type_names for i in range(n) if ev.failing[name][i] and (name, i) not in self.unrescued]
-            occ_fails = [(p, i) for p in scenario.pool_names for i in range(n) if not ev.pool_ok[p][i] and (p, i) not in self.unrescued]
+            # a closed interval is never staffed: what it holds (a backlog counted at the start) is the open hours' to answer
+            fails = [(name, i) for name in scenario.type_names for i in counted if ev.failing[name][i] and (name, i) not in self.unrescued]
+            occ_fails = [(p, i) for p in scenario.pool_names for i in counted if not ev.pool_ok[p][i] and (p, i) not in self.unrescued]
             hours = agent_hours(self.plan, scenario.horizon.interval_s)["total"]
             self.history.append({"iteration": len(self.history) + 1, "replications": replications, "agent_hours": hours, "failing_intervals": len(fails) + len(occ_fails)})
             self.say(f"ISA iteration {len(self.history)} ({replications} days): {hours:.1f} agent-hours, {len(fails) + len(occ_fails)} failing (type, interval) cells")
@@ -431,6 +432,8 @@ class StaffResult:
     shift_plans: dict[str, Any] = field(default_factory=dict)  # pool -> ShiftPlan
     wall_time_s: float = 0.0
     precision: float | None = None  # the fresh days' target half-width, if one was asked for
+    rosters: dict[str, Any] = field(default_factory=dict)  # pool -> WeekRoster, with ``week``
+    requirement: str = "simulated"  # the plan the shifts or the weekly roster cover
 
     def warnings(self) -> list[str]:
         """Why the figures on the fresh days are hard to read, if they are (``evaluation.readability_warnings``)."""
@@ -484,10 +487,15 @@ class StaffResult:
     def agent_hours(self) -> dict[str, dict[str, float]]:
         return {k: agent_hours(v, self.scenario.horizon.interval_s) for k, v in self.plans.items()}
 
+    @property
+    def counted(self) -> list[int]:
+        """The intervals the verdicts count: every one, or the open ones of a horizon with opening hours."""
+        return self.scenario.horizon.counted_intervals()[0]
+
     def intervals_meeting(self, plan: str) -> dict[str, int]:
-        """Per contact type, the intervals whose means on the fresh days meet every target."""
-        ev = self.evaluations[plan]
-        return {t: int(ev.type_ok[t].sum()) for t in ev.type_ok}
+        """Per contact type, the (open) intervals whose means on the fresh days meet every target."""
+        ev, counted = self.evaluations[plan], self.counted
+        return {t: int(ev.type_ok[t][counted].sum()) for t in ev.type_ok}
 
     def evaluation_dict(self) -> dict:
         """Every plan judged on the same fresh days: the share of (contact type, interval) cells
@@ -569,6 +577,10 @@ class StaffResult:
         }
         if self.shift_plans:
             out["shift_plans"] = {p: sp.to_dict() for p, sp in self.shift_plans.items()}
+        if self.rosters:
+            out["roster"] = [line for roster in self.rosters.values() for line in roster.roster()]
+            out["week_rosters"] = {p: {**roster.to_dict(), "covers": self.requirement} for p, roster in self.rosters.items()}
+            out["by_date"] = {k: res.to_dict()["by_date"] for k, res in self.achieved.items() if res.by_date is not None}
         return out
 
     def csv(self) -> str:
@@ -609,6 +621,8 @@ def staff(
     max_replications: int | None = None,
     evaluation_replications: int | None = None,
     precision: float | None = None,
+    week: bool = False,
+    requirement: str = "simulated",
 ) -> StaffResult:
     """Naive Erlang C, Erlang A and simulation-based staffing beside the scenario's own plan, each
     plan judged on the same fresh days.
@@ -622,12 +636,18 @@ def staff(
     ``runner.until_precise``), replications from ``FRESH_DAYS`` on, which the search never saw: what each achieves, the intervals it meets, and whether the
     simulated plan's promise held are read from those. The own plan is worked as the scenario has it (its
     roster, if it has shifts) and shown as its per-interval head count (``plans.current_plan``).
-    ``shift_rules`` (or the scenario's ``shifts:``) turns the simulated requirement into shifts,
-    which are simulated too.
+    ``shift_rules`` (or the scenario's ``shifts:``) turns the ``requirement`` (the simulated plan,
+    or ``erlang_a``) into shifts, which are simulated too; with ``week``, into a weekly roster per
+    pool (``week_rosters``), simulated as the agents it puts on duty in each interval.
     """
     started = time.perf_counter()
     if not 0.5 <= confidence < 1:
         raise ValueError(f"confidence must be in [0.5, 1), got {confidence}")
+    if requirement not in ("simulated", "erlang_a"):
+        raise ValueError(f"requirement must be 'simulated' or 'erlang_a', not {requirement!r}")
+    rules = shift_rules if shift_rules is not None else scenario.shifts
+    if week and (problems := week_problems(scenario, rules)):
+        raise ScenarioError(problems)
     if max_replications is None:
         max_replications = replications or MAX_SEARCH_REPLICATIONS
     replications = replications or scenario.replications
@@ -639,20 +659,23 @@ def staff(
             max_replications=max_replications,
         )
         plans = {"own": current_plan(scenario), "erlang_c": naive["erlang_c"].plan, "erlang_a": naive["erlang_a"].plan, "simulated": isa.plan}
-        rules = shift_rules if shift_rules is not None else scenario.shifts
-        shift_plans = {}
-        if rules is not None:
+        required = plans[requirement]
+        shift_plans, rosters = {}, {}
+        if week:
+            rosters = week_rosters(scenario, rules, required)
+            plans["shifts"] = {p: (rosters[p].staffing() if p in rosters else required[p]) for p in scenario.pool_names}
+        elif rules is not None:
             from .shifts import optimise_shifts
 
             for pool in rules.pools or scenario.pool_names:
-                shift_plans[pool] = optimise_shifts(isa.plan[pool], rules, scenario.horizon, pool)
-            plans["shifts"] = {p: (shift_plans[p].staffing() if p in shift_plans else isa.plan[p]) for p in scenario.pool_names}
+                shift_plans[pool] = optimise_shifts(required[pool], rules, scenario.horizon, pool)
+            plans["shifts"] = {p: (shift_plans[p].staffing() if p in shift_plans else required[p]) for p in scenario.pool_names}
         # every plan is simulated as it would be worked; the shift plan as its roster (exact shift
         # edges and breaks), not as the rounded per-interval head count shown in the table
         worked = {k: with_plan(scenario, v) for k, v in plans.items()}
         worked["own"] = scenario
         if shift_plans:
-            worked["shifts"] = with_rosters(scenario, shift_plans, isa.plan)
+            worked["shifts"] = with_rosters(scenario, shift_plans, required)
         # every plan judged on the same fresh days: replications the search never saw
         sims: list[list[ReplicationStats]] = [[] for _ in plans]
 
@@ -671,5 +694,32 @@ def staff(
         not_short[k] = not_significantly_short(scenario, reps, goals)
     return StaffResult(
         scenario, goals, confidence, isa.replications, scenario.horizon.interval_labels(), plans, achieved, evaluations, not_short,
-        naive, isa, shift_plans, time.perf_counter() - started, precision,
+        naive, isa, shift_plans, time.perf_counter() - started, precision, rosters, requirement,
     )
+
+
+def week_problems(scenario: Scenario, rules) -> list[str]:
+    """What a weekly roster needs and the scenario lacks: a dated horizon of whole days (at most a
+    week) and shift rules with a ``week:`` section."""
+    hz = scenario.horizon
+    problems = []
+    if not hz.whole_days:
+        problems.append("horizon: a weekly roster needs a dated horizon of whole days (start_date, days, open)")
+    elif hz.days > 7:
+        problems.append(f"horizon -> days: a weekly roster plans at most 7 days, the horizon has {hz.days}")
+    if rules is None:
+        problems.append("shifts: a weekly roster needs shift rules (the scenario's shifts: or --shifts) with a week: section")
+    elif rules.week is None:
+        problems.append("shifts -> week: the weekly rules are missing (days_per_week, contracts or contract_hours, ...)")
+    return problems
+
+
+def week_rosters(scenario: Scenario, rules, required: Plan) -> dict:
+    """A weekly roster per pool the rules plan (``rosters.optimise_week``), covering ``required``
+    agents per interval within each date's opening hours."""
+    from .rosters import optimise_week
+
+    hz = scenario.horizon
+    hours = hz.opening_hours()
+    open_hours = [hours[d] for d in hz.dates]
+    return {pool: optimise_week(required[pool], hz.dates, hz.interval_minutes, open_hours, rules, pool) for pool in rules.pools or scenario.pool_names}

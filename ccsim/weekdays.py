@@ -25,11 +25,23 @@ def weekdays_of(key: str) -> tuple[int, ...]:
     if text in EVERY_DAY:
         return tuple(range(7))
     first, _, last = text.partition("-")
-    names = [first[:3], (last or first)[:3]]
-    if any(name not in WEEKDAYS for name in names) or any(len(part) < 3 for part in (first, last or first)):
+    names = [_weekday_name(first), _weekday_name(last or first)]
+    if None in names:
         raise ValueError(f"'{key}' is not a day of the week: write mon, tue, ... sun, a range like mon-fri, daily, or a date like 2026-12-24")
     a, b = (WEEKDAYS.index(name) for name in names)
     return tuple((a + k) % 7 for k in range((b - a) % 7 + 1))
+
+
+#: Full names, as some planners write them: ``monday-friday``.
+FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday_name(text: str) -> str | None:
+    """'mon' for 'mon' or 'monday'; None for anything else ('satur', 'mo')."""
+    text = text.strip()
+    if text in WEEKDAYS:
+        return text
+    return WEEKDAYS[FULL_NAMES.index(text)] if text in FULL_NAMES else None
 
 
 def date_key(key) -> dt.date | None:

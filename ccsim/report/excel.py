@@ -178,7 +178,12 @@ def roster(res) -> tuple[list[str], list[list]]:
 
 
 def roster_csv(res) -> str:
-    """roster.csv: the planned shifts, one row per shift (``roster``), times as ``HH:MM``."""
+    """roster.csv: the planned shifts, one row per shift (``roster``), times as ``HH:MM``; a weekly
+    roster as one row per agent line and one column per date (``08:00-16:30``, empty on a day off)."""
+    if res.rosters:
+        from ..rosters import rosters_csv
+
+        return rosters_csv(list(res.rosters.values()))
     header, rows = roster(res)
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -198,4 +203,22 @@ def staffing_workbook(res) -> Callable[[Path], None]:
     if res.shift_plans:
         header, rows = roster(res)
         tables.append(Table("roster", header, [None, "0", None, None, None, "0.00"] + [None] * (len(header) - 6), rows, 3))
+    if res.rosters:
+        tables += _week_tables(list(res.rosters.values()))
     return workbook(tables)
+
+
+def _week_tables(rosters: list) -> list[Table]:
+    """A weekly roster's sheets: ``roster`` (agents x days, as roster.csv), ``shifts`` (one row per
+    shift with its breaks) and ``coverage`` (per interval and pool: required, scheduled, over, under)."""
+    header = rosters[0].table()[0]
+    lines = [row for r in rosters for row in r.table()[1]]
+    shifts = [row for r in rosters for row in r.shift_rows()]
+    shift_header = ["pool", "line", "contract", "date", "start", "end", "paid_hours", "breaks"]
+    coverage = [{"pool": r.pool, **row} for r in rosters for row in r.coverage_rows()]
+    cov_header = ["pool", "date", "time", "required", "scheduled", "over", "under"]
+    return [
+        Table("roster", header, [None, "0"] + [None] * (len(header) - 2), lines, 3),
+        Table("shifts", shift_header, [None, "0", None, None, None, None, "0.00", None], [[row[k] for k in shift_header] for row in shifts], 4),
+        Table("coverage", cov_header, [None, None, None, "0", "0.0", "0.0", "0.0"], [[row[k] for k in cov_header] for row in coverage], 3),
+    ]

@@ -27,13 +27,17 @@ def _summary(res: StaffResult) -> list[str]:
     lines.append(f"<span class='{'good' if res.promise_held else 'bad'}'>{html.escape(res.promise_verdict())}</span>")
     for k in ("own", "erlang_c", "erlang_a"):
         met = res.intervals_meeting(k)
-        n = len(res.labels)
+        n = len(res.counted)
         miss = ", ".join(f"{html.escape(t)} {m}/{n}" for t, m in met.items())
         lines.append(f"{PLAN_LABELS[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets on the fresh days: {miss}.")
-    if "shifts" in res.plans:
+    if res.shift_plans:
         lost = sum(len(sp.uncovered_intervals) for sp in res.shift_plans.values())
         paid = sum(sp.paid_hours for sp in res.shift_plans.values())
         lines.append(f"Shift plan: {paid:,.1f} paid hours; {lost} interval(s) the rules cannot cover.")
+    if res.rosters:
+        lost = sum(len(r.uncovered) for r in res.rosters.values())
+        paid = sum(r.paid_hours for r in res.rosters.values())
+        lines.append(f"Weekly roster: {paid:,.1f} paid hours in {sum(len(r.lines) for r in res.rosters.values())} agent lines; {lost} interval(s) the rules cannot cover.")
     for u in res.isa.unrescued:
         lines.append(f"<span class='bad'>Given up</span> {html.escape(u['interval_start'])} {html.escape(u['name'])}: {html.escape(u['reason'])}")
     lines += [f"<span class='bad'>Warning:</span> {html.escape(w)}" for w in res.warnings()]
@@ -79,7 +83,7 @@ def build_staff_report(res: StaffResult) -> str:
     for plan in res.plans:
         for name in sc.type_names:
             d = res.achieved[plan].by_contact_type[name]
-            day_rows.append([PLAN_LABELS[plan], html.escape(name), f"{d['service_level'].mean:.1%}", f"{(d['asa_seconds'].mean or 0):.1f} s", f"{d['abandon_rate'].mean:.1%}", f"{res.intervals_meeting(plan)[name]}/{len(x)}"])
+            day_rows.append([PLAN_LABELS[plan], html.escape(name), f"{d['service_level'].mean:.1%}", f"{(d['asa_seconds'].mean or 0):.1f} s", f"{d['abandon_rate'].mean:.1%}", f"{res.intervals_meeting(plan)[name]}/{len(res.counted)}"])
     sections.append(Section("The day, per plan", table_html(["plan", "contact type", "service level", "ASA", "abandon rate", "intervals meeting targets"], day_rows)))
     if res.shift_plans:
         body, shift_figs = "", []
@@ -107,8 +111,56 @@ def build_staff_report(res: StaffResult) -> str:
             ]
             shift_figs.append(figure(f"Shift plan against the requirement — pool {pool}", xt, "agents on duty minus required", over_under).update_layout(barmode="relative"))
         sections.append(Section("Shift plan", body, tuple(shift_figs)))
+    if res.rosters:
+        sections += _week_sections(res, xt)
     it_rows = [[str(h["iteration"]), str(h["replications"]), f"{h['agent_hours']:,.1f}", str(h["failing_intervals"])] for h in res.isa.history]
     sections.append(Section("How the simulation-based plan was found", f"<p>Iterative staffing algorithm (Feldman, Mandelbaum, Massey &amp; Whitt 2008), started from the Erlang A plan: {res.isa.simulations} plans simulated, {res.isa.simulated_days:,} plan-days in all, every plan on the same days; each stage on more of them.</p>" + table_html(["iteration", "days", "agent-hours", "failing (type, interval) cells"], it_rows)))
-    subtitle = f"{len(x)} intervals of {sc.horizon.interval_minutes} min, {res.replications} replications, seed {sc.seed}"
+    subtitle = f"{sc.horizon.describe()}, {res.replications} replications, seed {sc.seed}"
     footer = f"scenario “{html.escape(sc.name)}”, seed {sc.seed}, {res.replications} replications, wall time {res.wall_time_s:.1f} s"
     return render_page(f"ccsim staff: {sc.name}", subtitle, _summary(res), sections, footer)
+
+
+def _week_sections(res: StaffResult, xt: str) -> list[Section]:
+    """The weekly roster per pool (agent lines x dates, what it leaves short and the rule that
+    prevents covering it, its coverage against the requirement), then every plan day by day."""
+    body, figs = "", []
+    for pool, roster in res.rosters.items():
+        header, rows = roster.table()
+        body += (
+            f"<h3>{html.escape(pool)}: {len(rows)} agent lines, {roster.paid_hours:,.1f} paid hours, covering the "
+            f"{html.escape(res.requirement)} requirement ({html.escape(roster.status)})</h3>"
+            + table_html(["line", "contract", *header[3:]], [[str(r[1]), html.escape(r[2]), *(c or "-" for c in r[3:])] for r in rows])
+        )
+        if roster.uncovered:
+            body += "<p class='bad'>Not coverable under the rules:</p><ul>" + "".join(
+                f"<li>{u['date']} {u['time']}: short by {u['short_by']:g}, because of {html.escape(u['rule'])}</li>" for u in roster.uncovered
+            ) + "</ul>"
+        x = res.labels
+        figs.append(
+            figure(
+                f"Weekly roster against the requirement — pool {pool}",
+                xt,
+                "agents on duty minus required",
+                [
+                    go.Bar(x=x, y=roster.over(), name="over the requirement", marker_color="rgba(255,127,14,0.8)"),
+                    go.Bar(x=x, y=[-u for u in roster.under()], name="under the requirement", marker_color="rgba(214,39,40,0.85)"),
+                ],
+            ).update_layout(barmode="relative")
+        )
+    sc = res.scenario
+    day_rows = [
+        [date, PLAN_LABELS[plan], *(_pct(parts["by_contact_type"][t]["service_level"]) for t in sc.type_names)]
+        for date in res.achieved["shifts"].by_date
+        for plan, achieved in res.achieved.items()
+        for parts in (achieved.by_date[date],)
+    ]
+    days = Section(
+        "The week day by day",
+        f"<p>Service level per date of every plan, simulated on the same {res.evaluation_replications} fresh days with shrinkage and busyness (mean and 95% interval).</p>"
+        + table_html(["date", "plan", *(f"{t} service level" for t in sc.type_names)], day_rows),
+    )
+    return [Section("Weekly roster", body, tuple(figs)), days]
+
+
+def _pct(e) -> str:
+    return "n/a" if e.mean is None else f"{e.mean:.1%} ({e.lo:.1%} to {e.hi:.1%})"

@@ -95,22 +95,22 @@ def run_summary(result: SimulationResult) -> list[RenderableType]:
     return [day, *days_table(result), pools, *behaviour_tables(result), worst, *verdicts(result)]
 
 
-def days_table(result: SimulationResult) -> list[Table]:
+def days_table(result: SimulationResult, title: str = "Day by day") -> list[Table]:
     """On a horizon of several dates, each date's service level and volume per contact type and the
     agent-hours worked (none on a closed day); nothing for a single undated day."""
     if result.by_date is None or len(result.by_date) < 2:
         return []
     scenario = result.scenario
     interval_h = scenario.horizon.interval_minutes / 60
-    intervals_on = Counter(d.isoformat() for d in scenario.horizon.interval_dates())
+    open_on = Counter(d.isoformat() for d, o in zip(scenario.horizon.interval_dates(), scenario.horizon.open_intervals) if o)
     table = _table(
-        "Day by day (mean ± 95% CI)",
+        f"{title} (mean ± 95% CI)",
         ("date", *(f"{name} {what}" for name in scenario.type_names for what in ("offered", "service level")), "agent-hours"),
         left=("date",),
     )
     for date, parts in result.by_date.items():
         types, pools = parts["by_contact_type"], parts["by_pool"]
-        hours = sum(pools[p]["agents"].mean or 0.0 for p in scenario.pool_names) * interval_h * intervals_on[date]
+        hours = sum(pools[p]["agents"].mean or 0.0 for p in scenario.pool_names) * interval_h * open_on[date]  # agents: a mean over the open hours
         cells = [c for name in scenario.type_names for c in (_num(types[name]["offered"]), _pct(types[name]["service_level"]))]
         table.add_row(f"{dt.date.fromisoformat(date):%a} {date}", *cells, f"{hours:,.0f}")
     return [table]
@@ -263,7 +263,7 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
         f"Agent-hours and what each plan achieves on the same {res.evaluation_replications} fresh days", ("plan", "agent-hours", "intervals meeting targets"), left=("plan",)
     )
     for k in res.plans:
-        met = ", ".join(f"{t} {m}/{len(res.labels)}" for t, m in res.intervals_meeting(k).items())
+        met = ", ".join(f"{t} {m}/{len(res.counted)}" for t, m in res.intervals_meeting(k).items())
         achieved.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", escape(met))
     out: list[RenderableType] = [plans, achieved]
     out.append(("targets met in every interval" if res.targets_met else "[red]targets NOT met everywhere[/]") + f" ({res.wall_time_s:.1f} s)")
@@ -277,8 +277,36 @@ def staff_summary(res: StaffResult) -> list[RenderableType]:
             f"required ({sp.excess_agent_hours:+,.1f} above it{': ' + escape(forced) if forced else ''}), {len(sp.shifts)} shift patterns, "
             f"uncovered: {', '.join(sp.uncovered_intervals) or 'none'}"
         )
+    for roster in res.rosters.values():
+        out += week_roster_lines(roster, res.requirement)
+    if res.rosters:
+        out += days_table(res.achieved["shifts"], "The weekly roster simulated, day by day")
     out += [Text(f"note: {note}") for note in what_erlang_ignores(res.scenario)]
     return out
+
+
+def week_roster_lines(roster, requirement: str) -> list[RenderableType]:
+    """A pool's weekly roster: agents x days as a table, then its paid hours, and each interval it
+    leaves short with the rule that prevents covering it."""
+    header, rows = roster.table()
+    dates = [dt.date.fromisoformat(d) for d in header[3:]]
+    table = _table(
+        f"Weekly roster of {escape(roster.pool)} ({len(rows)} lines)", ("line", "contract", *(f"{d:%a %d}" for d in dates)), left=("line", "contract")
+    )
+    for row in rows:
+        table.add_row(str(row[1]), escape(row[2]), *(cell or "-" for cell in row[3:]))
+    short = sum(1 for u in roster.under() if u > 0.5)
+    unused = ", ".join(f"{n} {escape(c)}" for c, n in roster.unused_lines.items() if n)
+    lines: list[RenderableType] = [
+        table,
+        f"roster {escape(roster.pool)}: {roster.paid_hours:,.1f} paid hours covering the {escape(requirement)} requirement; "
+        f"{'short in ' + str(short) + ' intervals' if short else 'every interval covered'}" + (f"; lines not needed: {unused}" if unused else ""),
+    ]
+    lines += [
+        Text.assemble(("uncovered", "red"), f" {u['date']} {u['time']} {roster.pool}: short by {u['short_by']:g}: {u['rule']}")
+        for u in roster.uncovered
+    ]
+    return lines
 
 
 # --- ccsim trap --------------------------------------------------------------------------------
