@@ -173,3 +173,27 @@ def test_lesson_10_intraday():
     for action in data["actions"]:
         rate = "at no extra agent-hour" if action["points_per_agent_hour"] is None else f"{action['points_per_agent_hour']:+.2f} points per extra agent-hour"
         assert f"- action {action['plan']}: phone service level {action['service_level_points']:+.1f} points ({rate})" in page
+
+
+def test_lesson_11_week():
+    import datetime as dt
+
+    run = figures("run", scenario("retail_week.yaml"))
+    for date, parts in run["by_date"].items():
+        if date == "2026-12-13":  # closed
+            continue
+        [cells] = rows("11-week.md", f"{dt.date.fromisoformat(date):%a} {date}")
+        t = parts["by_contact_type"]
+        assert cells[1:] == [f"{t['calls']['offered']['mean']:,.0f}", *(pct_ci(t[name]["service_level"]) for name in ("calls", "chat", "email"))], date
+    data = figures("staff", scenario("retail_week.yaml"), "--week", "--requirement", "erlang_a", "-r", "5")
+    for pool, roster in data["week_rosters"].items():
+        [cells] = rows("11-week.md", pool)
+        short = {u["short_by"] for u in roster["uncovered"]}
+        assert cells[1:3] == [str(len(roster["roster"])), f"{roster['paid_hours']:,.1f}"], pool
+        assert all(u["rule"] in cells[3] for u in roster["uncovered"]) and all(f"by {s:g} agents" in cells[3] for s in short), pool
+    for plan, label in (("own", "your plan"), ("shifts", "weekly roster")):
+        [cells] = rows("11-week.md", label)
+        monday, saturday = (data["by_date"][plan][d]["by_contact_type"] for d in ("2026-12-07", "2026-12-12"))
+        assert cells[1:] == [
+            f"{data['agent_hours'][plan]['total']:,.1f}", *(pct(monday[name]["service_level"]) for name in ("calls", "chat", "email")), pct(saturday["chat"]["service_level"])
+        ], plan
