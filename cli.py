@@ -519,7 +519,8 @@ def compare(
     data = comparison_data(cmp, ref)
     widest = ccsim.runner.widest_half_width(cmp.results[0].scenario, [res.replication_stats for res in cmp.results])
     shares = {k: e for p, res in zip(cmp.plans, cmp.results) for k, e in day_shares(res, f"{p.label}: ").items()}
-    print_warnings(readability_warnings(cmp.replications, shares) + precision_warnings(widest, cmp.replications, precision))
+    warnings = readability_warnings(cmp.replications, shares) + precision_warnings(widest, cmp.replications, precision)
+    print_warnings(warnings)
     if as_json:
         print_json(data)
     else:
@@ -528,7 +529,7 @@ def compare(
     if out_dir is not None:
         from ccsim.report.compare_report import build_compare_report
 
-        files = {"report.html": build_compare_report(cmp, data.get("actions")), "comparison.json": JsonContent(data), "differences.csv": CsvContent(cmp.differences_csv())}
+        files = {"report.html": build_compare_report(cmp, data.get("actions"), warnings), "comparison.json": JsonContent(data), "differences.csv": CsvContent(cmp.differences_csv())}
         if images is not None:
             files["charts"] = chart_images(cmp, images)
         written = save({out_dir: files})

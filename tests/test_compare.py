@@ -249,6 +249,8 @@ def test_cli_compare_files_json_and_report(cli, tmp_path):
     page = (out / "report.html").read_text()
     assert page.count("Plotly.newPlot(") == 6  # SL, ASA, abandonment, occupancy, agents, SL difference
     assert "seed 3" in page and f"ccsim {ccsim.__version__}" in page and "“more”" in page
+    # four replications: the terminal's warning is in the report too
+    assert "Warning:</span> only 4 replications: the 95% intervals are wide" in page
     assert "http://" not in page.split("<script", 1)[0] and "<script src=" not in page  # self-contained
     rows = (out / "differences.csv").read_text().splitlines()
     assert rows[0].startswith("plan,baseline,scope,name,metric,interval_start")

@@ -131,15 +131,16 @@ def day_table(cmp: Comparison) -> str:
     return table_html(header, rows)
 
 
-def build_compare_report(cmp: Comparison, actions: list[dict] | None = None) -> str:
+def build_compare_report(cmp: Comparison, actions: list[dict] | None = None, warnings: list[str] | None = None) -> str:
     """The comparison's report; from a state (``ccsim compare --state``), ``actions`` (ranked by
-    ccsim.intraday.action_ranking) lead it: what each action recovers per extra agent-hour."""
+    ccsim.intraday.action_ranking) lead it: what each action recovers per extra agent-hour.
+    ``warnings`` (why the figures are hard to read, as the terminal says them) end its summary."""
     plans = cmp.plans
     base = plans[cmp.baseline].label
     title = "ccsim compare: " + " vs ".join(p.label for p in plans)
     subtitle = (
         f"{len(plans)} plans on the same {cmp.replications} simulated days (seed {cmp.seed}), "
-        f"{len(cmp.labels)} intervals of {plans[0].scenario.horizon.interval_minutes} min; differences are against {base}"
+        f"{plans[0].scenario.horizon.describe()}; differences are against {base}"
         + (" (PARTIAL: interrupted)" if cmp.partial else "")
     )
     legend = "".join(
@@ -168,6 +169,7 @@ def build_compare_report(cmp: Comparison, actions: list[dict] | None = None) -> 
     if actions:
         sections.insert(0, Section("What to do now: the actions ranked", _actions_table(actions)))
     summary = [html.escape(line) for line in summary_lines(cmp)]
+    summary += [f"<span class='bad'>Warning:</span> {html.escape(w)}" for w in warnings or ()]
     sources = "; ".join(
         f"{html.escape(p.label)} = “{html.escape(p.scenario.name)}”" + (f" ({html.escape(p.source)})" if p.source else "") for p in plans
     )
