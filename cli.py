@@ -4,8 +4,8 @@ What a result looks like on the terminal (its tables and lines) is built in ccsi
 this module decides only where it goes (stdout or stderr) and how the command ends.
 
 Exit codes: 0 success, 2 bad input (scenario, flags, files, an unusable --scheduler) or outputs that
-cannot be written (nothing is then changed), 130 interrupted by Ctrl-C and 143 by SIGTERM (what
-finished is still printed and written, marked partial), 1 a worker process died (one error line;
+cannot be written (nothing is then changed), 130 interrupted by Ctrl-C, 143 by SIGTERM and 129 by
+SIGHUP (its terminal closed; what finished is still printed and written, marked partial), 1 a worker process died (one error line;
 what finished is still printed and written, marked partial).
 """
 
@@ -36,15 +36,16 @@ try:  # numpy, scipy and rich take about a second to import: a Ctrl-C meanwhile 
 except KeyboardInterrupt:
     sys.exit(130)
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: What stops a command and keeps what finished: Ctrl-C, ``kill``, and the terminal closing (no SIGHUP on Windows).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class Stop(logging.Handler):
     """Why the running command stopped its simulations early, if it did, and so its exit code.
 
-    While a command runs, the first SIGINT (Ctrl-C) or SIGTERM raises KeyboardInterrupt, which the
+    While a command runs, the first SIGINT (Ctrl-C), SIGTERM or SIGHUP raises KeyboardInterrupt, which the
     library turns into "stop, keep what finished" (the runner kills its workers at once), and sets
-    the exit code to 128 + its number: 130, 143. More of them are only counted: the command is
+    the exit code to 128 + its number: 130, 143, 129. More of them are only counted: the command is
     already on its way out, and cutting that short would lose what finished (two Ctrl-Cs half a
     second apart are common). A worker process that died comes as the runner's log record: an
     error line, exit 1.
@@ -80,7 +81,7 @@ stop = Stop()
 
 @contextmanager
 def signals_to(handler: Callable) -> Iterator[None]:
-    """SIGINT and SIGTERM go to ``handler`` inside the block, and back where they went after it."""
+    """The stop signals go to ``handler`` inside the block, and back where they went after it."""
     previous = [signal.signal(s, handler) for s in STOP_SIGNALS]
     try:
         yield

@@ -75,7 +75,7 @@ _CONNECT_TIMEOUT_S = 20
 #: The most replications a run with a precision target goes to, unless told otherwise.
 MAX_REPLICATIONS = 1000
 #: What a user sends to stop a run: Ctrl-C, and the polite kill (shells, ``timeout``, systemd).
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 #: Environment variable: 0 turns a session's reuse off (no kept replications, a pool per batch).
 REUSE_ENV = "CCSIM_REUSE"
 #: In a session, a replication expected to have at least this many contacts is worth shipping to
@@ -177,8 +177,8 @@ def run_chunk(scenario: Scenario, replications: list[int], records: bool = False
 def _serve(conn: Connection, records: bool) -> None:
     """A pool worker: run the tasks that come through ``conn`` until the parent closes it or is gone.
 
-    SIGINT and SIGTERM are ignored: a terminal sends Ctrl-C to the whole process group, and the
-    parent decides what stops (it kills its workers). A task's exception goes back to the parent,
+    SIGINT, SIGTERM and SIGHUP are ignored: a terminal sends Ctrl-C (and, when it closes, SIGHUP) to
+    the whole process group, and the parent decides what stops (it kills its workers). A task's exception goes back to the parent,
     which raises it as the in-process backend would. A task names its scenario by a key and
     carries it only if this worker does not hold it yet (``_Worker.send`` keeps the same account)."""
     for s in _STOP_SIGNALS:
@@ -341,7 +341,7 @@ class _Pool:
 
 @contextmanager
 def _uninterrupted() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends, then take effect as usual: for steps that must
+    """SIGINT, SIGTERM and SIGHUP wait until the block ends, then take effect as usual: for steps that must
     not be cut in half (a worker started but not yet recorded would be orphaned; killing the
     workers must reach every one). Python runs signal handlers only in the main thread, so in any
     other there is nothing to hold."""

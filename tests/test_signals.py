@@ -99,13 +99,15 @@ def written_summary(out: Path) -> dict:
     return summary
 
 
-def test_sigterm_to_the_parent_keeps_what_finished_and_leaves_no_worker(command, tmp_path):
+@pytest.mark.parametrize("stop, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_to_the_parent_keeps_what_finished_and_leaves_no_worker(command, tmp_path, stop, code):
+    """`kill PID` or a process manager (SIGTERM), or the terminal closing (SIGHUP), to the parent only."""
     out = tmp_path / "out"
     ccsim_run = command("run", scenario_file(tmp_path, MANY), "--workers", "2", "--out", out, "--json")
     workers = ccsim_run.busy_workers()
-    os.kill(ccsim_run.proc.pid, signal.SIGTERM)  # the parent only, as `kill PID` or a process manager
-    code, stdout, stderr = ccsim_run.finish()
-    assert code == 143, stderr
+    os.kill(ccsim_run.proc.pid, stop)
+    exit_code, stdout, stderr = ccsim_run.finish()
+    assert exit_code == code, stderr
     assert "Traceback" not in stderr
     summary = written_summary(out)
     assert json.loads(stdout)["replications"] == summary["replications"]
