@@ -312,11 +312,12 @@ class _Pool:
     """Worker processes started together, fed batch after batch, killed together.
 
     ``key`` names a scenario to the workers: the object's id for a pool that lives for one batch
-    (its units hold every scenario, so no id is reused meanwhile), the content's ``scenario_key``
-    for a session's pool."""
+    (its units hold every scenario, so no id is reused meanwhile); a session sets it, batch by
+    batch, to the content's ``scenario_key``, so that workers keep scenarios across batches."""
 
-    def __init__(self, records: bool, key: Callable[[Scenario], Any] = id):
-        self.records, self.key = records, key
+    def __init__(self, records: bool):
+        self.records = records
+        self.key: Callable[[Scenario], Any] = id
         self.workers: list[_Worker] = []
 
     def start(self, n_workers: int) -> None:
@@ -388,32 +389,42 @@ def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int
     return dead is None
 
 
+#: Tasks a pool worker holds at once: the one it runs and the next, waiting in its pipe, so that it
+#: starts the next as soon as it sends a result, not a round trip through this process later
+#: (on a virtual machine a wake-up is a good part of a millisecond, against days of a few).
+_TASKS_IN_FLIGHT = 2
+
+
 def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress, key: Callable[[Scenario], Any]) -> BaseProcess | None:
-    """Give tasks to idle workers and place their results until every task is done. A worker whose
-    pipe ended has died: the results that came with it are placed, and its process is returned."""
-    idle = list(workers)
-    busy: dict[Connection, tuple[_Worker, int, int]] = {}  # pipe -> worker, first unit of its task, units
-    while tasks or busy:
-        while tasks and idle:
-            w = idle.pop()
-            first, sc, reps = tasks.popleft()
-            try:
-                w.send(key(sc), sc, reps)
-            except OSError:  # it died while idle
-                return w.process
-            busy[w.conn] = (w, first, len(reps))
+    """Give tasks to the workers, up to ``_TASKS_IN_FLIGHT`` each (one each before a second to any;
+    a second only if its scenario is held), and place their results until every task is done. A worker runs its tasks in the order sent,
+    so its results come back in that order. A worker whose pipe ended has died: the results that
+    came with it are placed, and its process is returned."""
+    sent: dict[Connection, deque[tuple[int, int]]] = {w.conn: deque() for w in workers}  # first unit and units of each task in flight
+    by_pipe = {w.conn: w for w in workers}
+    while tasks or any(sent.values()):
+        for depth in range(1, _TASKS_IN_FLIGHT + 1):
+            for w in workers:
+                # a busy worker is sent only a task that names a scenario it holds: a few bytes. A
+                # scenario could fill its pipe while it blocks on sending a big result: a deadlock.
+                if tasks and len(sent[w.conn]) < depth and (depth == 1 or w.held.has(key(tasks[0][1]))):
+                    first, sc, reps = tasks.popleft()
+                    try:
+                        w.send(key(sc), sc, reps)
+                    except OSError:  # it died
+                        return w.process
+                    sent[w.conn].append((first, len(reps)))
         dead = None
-        for conn in wait(list(busy)):
-            w, first, n = busy.pop(conn)
+        for conn in wait([c for c, queue in sent.items() if queue]):
+            first, n = sent[conn].popleft()
             try:
                 out = conn.recv()
             except (EOFError, OSError):
-                dead = w.process
+                dead = by_pipe[conn].process
                 continue
             if isinstance(out, Exception):
                 raise out
             results[first : first + n] = out
-            idle.append(w)
             state.report(n)
         if dead is not None:
             return dead
@@ -506,7 +517,14 @@ class Session:
         if not self.reuse:
             return self._count(units, _run_units(units, self.workers, progress, self.scheduler, None, False, None))
         names: dict[int, str] = {}  # id(scenario) -> scenario_key: a batch holds few distinct scenarios
-        keys = [(names[id(sc)] if id(sc) in names else names.setdefault(id(sc), scenario_key(sc)), rep) for sc, rep in units]
+        try:
+            with _uninterrupted():  # pydantic would turn a Ctrl-C inside its serializer into a serialization error
+                for sc, _ in units:
+                    if id(sc) not in names:
+                        names[id(sc)] = scenario_key(sc)
+        except KeyboardInterrupt:  # held until the digests were done: nothing ran
+            return Batch([None] * len(units), True, time.perf_counter() - started)
+        keys = [(names[id(sc)], rep) for sc, rep in units]
         todo: dict[tuple[str, int], int] = {}  # key -> its first unit, for the keys not kept
         for i, key in enumerate(keys):
             if key not in self.kept:
@@ -514,7 +532,7 @@ class Session:
         self.reused += len(units) - len(todo)
         new = [units[i] for i in todo.values()]
         step = None if progress is None else (lambda done, total: progress(len(units) - len(todo) + done, len(units)))
-        batch = self._count(new, self._simulate(new, step))
+        batch = self._count(new, self._simulate(new, step, names))
         for key, stats in zip(todo, batch.results):
             if stats is not None:
                 self._keep(key, stats)
@@ -524,7 +542,7 @@ class Session:
                 self.kept.move_to_end(key)
         return Batch(results, batch.interrupted, time.perf_counter() - started, batch.backend, batch.workers)
 
-    def _simulate(self, units: list[Unit], progress: Progress | None) -> Batch:
+    def _simulate(self, units: list[Unit], progress: Progress | None, names: dict[int, str]) -> Batch:
         """The units on the session's backend: its Dask scheduler (connected at the first batch, and
         kept), else its pool (started at the first batch worth shipping, ``SESSION_UNIT_CONTACTS``,
         and kept), else this process."""
@@ -540,7 +558,7 @@ class Session:
             big = sum(expected_contacts(sc) for sc, _ in units) >= SESSION_UNIT_CONTACTS * len(units)
             if n == 1 or not (big or choose_workers(units, self.workers) > 1):
                 return _run_units(units, 1, progress, None, "inprocess", False, None)
-            self.pool = _Pool(False, key=scenario_key)
+            self.pool = _Pool(False)
             try:
                 self.pool.start(n)
             except BaseException:
@@ -548,6 +566,7 @@ class Session:
                 raise
         # a task is cheap to ship to a worker that holds its scenario: one per unit unless tiny
         size = chunk_size(units, len(self.pool.workers), SESSION_UNIT_CONTACTS / _CONTACTS_PER_S)
+        self.pool.key = lambda sc: names[id(sc)]  # the workers hold scenarios by content, across batches
         try:
             return _run_units(units, None, progress, None, None, False, size, pool=self.pool)
         finally:
