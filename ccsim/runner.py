@@ -248,7 +248,7 @@ def run_units(
 
 def _run_units(
     units: Sequence[Unit], workers: int | None, progress: Progress | None, scheduler: str | None, backend: Backend | None, records: bool,
-    chunksize: int | None, pool: _Pool | None = None, client: Any = None,
+    chunksize: int | None, pool: _Pool | None = None, client: Any = None, awaited: frozenset = frozenset(),
 ) -> Batch:
     """``run_units`` without a session; ``pool``: a started pool to use, ``client``: a Dask client
     to use (a session's: the pool is killed only if the batch stops early, the client is left open)."""
@@ -269,7 +269,7 @@ def _run_units(
                 state.report(1)
         elif backend == "processes":
             n_workers = len(pool.workers) if pool is not None else min(choose_workers(units, workers), max(1, len(units)))
-            interrupted = not _run_pool(units, results, state, n_workers, chunksize or chunk_size(units, n_workers), records, pool)
+            interrupted = not _run_pool(units, results, state, n_workers, chunksize or chunk_size(units, n_workers), records, pool, awaited)
         elif backend == "dask":
             if not address:
                 raise RunnerError(f"the dask backend needs a scheduler address (scheduler=... or ${SCHEDULER_ENV})")
@@ -300,6 +300,9 @@ class _Worker:
         self.process.start()
         theirs.close()  # now only the worker holds its end: when it dies, this end reads EOF
         self.held = _Held()  # the twin of the worker's own account of the scenarios it holds
+        # tasks sent and not yet answered, oldest first: (first unit, units) of a batch's task, or
+        # (None, (key, replication)) of a spare unit (``_Pool.spare``)
+        self.sent: deque[tuple[int | None, Any]] = deque()
 
     def send(self, key: Any, scenario: Scenario, replications: list[int]) -> None:
         """A task: the scenario travels only if the worker does not hold it under ``key`` already."""
@@ -313,11 +316,14 @@ class _Pool:
 
     ``key`` names a scenario to the workers: the object's id for a pool that lives for one batch
     (its units hold every scenario, so no id is reused meanwhile); a session sets it, batch by
-    batch, to the content's ``scenario_key``, so that workers keep scenarios across batches."""
+    batch, to the content's ``scenario_key``, so that workers keep scenarios across batches.
+    ``spare`` (a session) hands out units to run when a worker would otherwise wait
+    (``Session.next_spare``) and takes their results (``Session.spare_done``)."""
 
     def __init__(self, records: bool):
         self.records = records
         self.key: Callable[[Scenario], Any] = id
+        self.spare: Session | None = None
         self.workers: list[_Worker] = []
 
     def start(self, n_workers: int) -> None:
@@ -326,9 +332,58 @@ class _Pool:
             for _ in range(n_workers):
                 self.workers.append(_Worker(context, self.records))
 
-    def feed(self, units: list[Unit], results: list, state: _Progress, size: int) -> BaseProcess | None:
-        """Run the units, a task at a time per worker; the process of a worker that died, if one did."""
-        return _feed(self.workers, deque(_chunks(units, size)), results, state, self.key)
+    def feed(self, units: list[Unit], results: list, state: _Progress, size: int, awaited: frozenset = frozenset()) -> BaseProcess | None:
+        """Run the units and place their results, and wait for the spare units in ``awaited`` too;
+        the process of a worker that died, if one did.
+
+        Each worker holds up to ``_TASKS_IN_FLIGHT`` tasks (one each before a second to any; a
+        second only if its scenario is held), and runs them in the order sent, so its results come
+        back in that order. A worker with nothing left of the batch to take gets a spare unit,
+        whose result may come back during a later batch. A worker whose pipe ended has died: the
+        results that came with it are placed, and its process is returned."""
+        tasks = deque(_chunks(units, size))
+        waiting = set(awaited)
+        by_pipe = {w.conn: w for w in self.workers}
+        while tasks or waiting or any(first is not None for w in self.workers for first, _ in w.sent):
+            for depth in range(1, _TASKS_IN_FLIGHT + 1):
+                for w in self.workers:
+                    if len(w.sent) >= depth:
+                        continue
+                    # a busy worker is sent only a task that names a scenario it holds: a few bytes.
+                    # A scenario could fill its pipe while it blocks on sending a big result: a deadlock.
+                    if tasks and (depth == 1 or w.held.has(self.key(tasks[0][1]))):
+                        first, sc, reps = tasks.popleft()
+                        entry, message = (first, len(reps)), (self.key(sc), sc, reps)
+                    elif not tasks and depth == 1 and self.spare is not None and (unit := self.spare.next_spare()) is not None:
+                        name, sc, rep = unit
+                        entry, message = (None, (name, rep)), (name, sc, [rep])
+                    else:
+                        continue
+                    try:
+                        w.send(*message)
+                    except OSError:  # it died
+                        return w.process
+                    w.sent.append(entry)
+            dead = None
+            for conn in wait([w.conn for w in self.workers if w.sent]):
+                w = by_pipe[conn]
+                first, what = w.sent.popleft()
+                try:
+                    out = conn.recv()
+                except (EOFError, OSError):
+                    dead = w.process
+                    continue
+                if isinstance(out, Exception):
+                    raise out
+                if first is None:
+                    self.spare.spare_done(what, out[0])
+                    waiting.discard(what)
+                else:
+                    results[first : first + what] = out
+                    state.report(what)
+            if dead is not None:
+                return dead
+        return None
 
     def kill(self) -> None:
         with _uninterrupted():  # another Ctrl-C cannot leave a worker running
@@ -338,6 +393,12 @@ class _Pool:
                 w.process.join()
                 w.conn.close()
         self.workers = []
+
+
+#: Tasks a pool worker holds at once: the one it runs and the next, waiting in its pipe, so that it
+#: starts the next as soon as it sends a result, not a round trip through this process later
+#: (on a virtual machine a wake-up is a good part of a millisecond, against days of a few).
+_TASKS_IN_FLIGHT = 2
 
 
 @contextmanager
@@ -360,11 +421,13 @@ def _uninterrupted() -> Iterator[None]:
             signal.raise_signal(s)
 
 
-def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int, size: int, records: bool, pool: _Pool | None = None) -> bool:
+def _run_pool(
+    units: list[Unit], results: list, state: _Progress, n_workers: int, size: int, records: bool, pool: _Pool | None = None, awaited: frozenset = frozenset(),
+) -> bool:
     """Run the units on ``n_workers`` processes, a task at a time per worker; False if a worker
     died (logged) and the batch stopped early. Ctrl-C raises KeyboardInterrupt as anywhere else.
     A ``pool`` given (a session's) is used and left running, unless the batch stops early: then
-    it is killed, as a pool of this batch's own always is.
+    it is killed, as a pool of this batch's own always is; ``awaited``: see ``_Pool.feed``.
 
     Not a ProcessPoolExecutor: its workers share one result queue, on which a worker killed while
     writing leaves a torn message that blocks the executor for ever, and it cannot stop a running
@@ -377,7 +440,7 @@ def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int
     try:
         if own:
             pool.start(n_workers)
-        dead = pool.feed(units, results, state, size)
+        dead = pool.feed(units, results, state, size, awaited)
         finished = dead is None
     finally:
         if own or not finished:
@@ -387,48 +450,6 @@ def _run_pool(units: list[Unit], results: list, state: _Progress, n_workers: int
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
         log.error("worker process %d died (%s); the run stopped with %d of %d replications finished", dead.pid, how, state.done, state.total)
     return dead is None
-
-
-#: Tasks a pool worker holds at once: the one it runs and the next, waiting in its pipe, so that it
-#: starts the next as soon as it sends a result, not a round trip through this process later
-#: (on a virtual machine a wake-up is a good part of a millisecond, against days of a few).
-_TASKS_IN_FLIGHT = 2
-
-
-def _feed(workers: list[_Worker], tasks: deque, results: list, state: _Progress, key: Callable[[Scenario], Any]) -> BaseProcess | None:
-    """Give tasks to the workers, up to ``_TASKS_IN_FLIGHT`` each (one each before a second to any;
-    a second only if its scenario is held), and place their results until every task is done. A worker runs its tasks in the order sent,
-    so its results come back in that order. A worker whose pipe ended has died: the results that
-    came with it are placed, and its process is returned."""
-    sent: dict[Connection, deque[tuple[int, int]]] = {w.conn: deque() for w in workers}  # first unit and units of each task in flight
-    by_pipe = {w.conn: w for w in workers}
-    while tasks or any(sent.values()):
-        for depth in range(1, _TASKS_IN_FLIGHT + 1):
-            for w in workers:
-                # a busy worker is sent only a task that names a scenario it holds: a few bytes. A
-                # scenario could fill its pipe while it blocks on sending a big result: a deadlock.
-                if tasks and len(sent[w.conn]) < depth and (depth == 1 or w.held.has(key(tasks[0][1]))):
-                    first, sc, reps = tasks.popleft()
-                    try:
-                        w.send(key(sc), sc, reps)
-                    except OSError:  # it died
-                        return w.process
-                    sent[w.conn].append((first, len(reps)))
-        dead = None
-        for conn in wait([c for c, queue in sent.items() if queue]):
-            first, n = sent[conn].popleft()
-            try:
-                out = conn.recv()
-            except (EOFError, OSError):
-                dead = by_pipe[conn].process
-                continue
-            if isinstance(out, Exception):
-                raise out
-            results[first : first + n] = out
-            state.report(n)
-        if dead is not None:
-            return dead
-    return None
 
 
 def _dask_client(address: str) -> Any:
@@ -497,7 +518,11 @@ class Session:
     for the check that reuse changes no figure. The counters say what the command cost:
     ``simulated`` units and their ``contacts`` (offered, every attempt), ``reused`` units that
     were kept or asked for twice in a batch, and ``simulating_s``, the wall time of the batches
-    that simulated."""
+    that simulated.
+
+    ``prefetch`` names days the command will ask for later (the fresh days of the plans ``staff``
+    knows from the start, the sweep ``trap`` runs after its searches): a worker that would
+    otherwise wait simulates one of them, and it is kept."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, reuse: bool = True, keep_bytes: int = SESSION_KEEP_BYTES):
         self.workers, self.scheduler, self.reuse, self.keep_bytes = workers, scheduler, reuse, keep_bytes
@@ -505,6 +530,9 @@ class Session:
         self.kept_bytes = 0
         self.pool: _Pool | None = None
         self.client: Any = None  # the Dask client, with a scheduler: connected once
+        self.spare: OrderedDict[tuple[str, int], Scenario] = OrderedDict()  # days to prefetch, in order
+        self.in_flight: set[tuple[str, int]] = set()  # spare days a worker is simulating
+        self.prefetched: set[tuple[str, int]] = set()  # spare days kept and not asked for yet
         self.simulated = self.reused = 0
         self.contacts = 0.0
         self.simulating_s = 0.0
@@ -516,23 +544,24 @@ class Session:
         units = list(units)
         if not self.reuse:
             return self._count(units, _run_units(units, self.workers, progress, self.scheduler, None, False, None))
-        names: dict[int, str] = {}  # id(scenario) -> scenario_key: a batch holds few distinct scenarios
         try:
-            with _uninterrupted():  # pydantic would turn a Ctrl-C inside its serializer into a serialization error
-                for sc, _ in units:
-                    if id(sc) not in names:
-                        names[id(sc)] = scenario_key(sc)
+            names = _names(units)
         except KeyboardInterrupt:  # held until the digests were done: nothing ran
             return Batch([None] * len(units), True, time.perf_counter() - started)
         keys = [(names[id(sc)], rep) for sc, rep in units]
-        todo: dict[tuple[str, int], int] = {}  # key -> its first unit, for the keys not kept
+        todo: dict[tuple[str, int], int] = {}  # key -> its first unit, for the keys neither kept nor on their way
         for i, key in enumerate(keys):
-            if key not in self.kept:
+            if key not in self.kept and key not in self.in_flight:
                 todo.setdefault(key, i)
-        self.reused += len(units) - len(todo)
+                self.spare.pop(key, None)
+        awaited = frozenset(key for key in keys if key in self.in_flight)
+        first_asked = (self.prefetched | awaited) & set(keys)  # a prefetched day asked for the first time is no reuse
+        self.prefetched -= first_asked
+        self.reused += len(units) - len(todo) - len(first_asked)
         new = [units[i] for i in todo.values()]
         step = None if progress is None else (lambda done, total: progress(len(units) - len(todo) + done, len(units)))
-        batch = self._count(new, self._simulate(new, step, names))
+        batch = self._count(new, self._simulate(new, step, names, awaited), bool(awaited))
+        self.prefetched -= awaited
         for key, stats in zip(todo, batch.results):
             if stats is not None:
                 self._keep(key, stats)
@@ -542,7 +571,34 @@ class Session:
                 self.kept.move_to_end(key)
         return Batch(results, batch.interrupted, time.perf_counter() - started, batch.backend, batch.workers)
 
-    def _simulate(self, units: list[Unit], progress: Progress | None, names: dict[int, str]) -> Batch:
+    def prefetch(self, units: Sequence[Unit]) -> None:
+        """Days the command will ask for later, to simulate when a worker would otherwise wait; kept
+        when done. Only a session with worker processes does it; without reuse, nothing is kept."""
+        if not self.reuse:
+            return
+        names = _names(units)
+        for sc, rep in units:
+            key = (names[id(sc)], rep)
+            if key not in self.kept and key not in self.in_flight:
+                self.spare[key] = sc
+
+    def next_spare(self) -> tuple[str, Scenario, int] | None:
+        """The next day to prefetch, as (scenario key, scenario, replication), now on its way."""
+        while self.spare:
+            key, sc = self.spare.popitem(last=False)
+            if key not in self.kept:
+                self.in_flight.add(key)
+                return key[0], sc, key[1]
+        return None
+
+    def spare_done(self, key: tuple[str, int], stats: ReplicationStats) -> None:
+        self.in_flight.discard(key)
+        self._keep(key, stats)
+        self.prefetched.add(key)
+        self.simulated += 1
+        self.contacts += float(stats.counters["offered"].sum())
+
+    def _simulate(self, units: list[Unit], progress: Progress | None, names: dict[int, str], awaited: frozenset) -> Batch:
         """The units on the session's backend: its Dask scheduler (connected at the first batch, and
         kept), else its pool (started at the first batch worth shipping, ``SESSION_UNIT_CONTACTS``,
         and kept), else this process."""
@@ -551,7 +607,7 @@ class Session:
             if self.client is None:
                 self.client = _dask_client(address)
             return _run_units(units, None, progress, address, "dask", False, None, client=self.client)
-        if not units or self.workers == 1:
+        if not (units or awaited) or self.workers == 1:
             return _run_units(units, self.workers, progress, self.scheduler, None, False, None)
         if self.pool is None:
             n = self.workers or available_cores()
@@ -559,6 +615,7 @@ class Session:
             if n == 1 or not (big or choose_workers(units, self.workers) > 1):
                 return _run_units(units, 1, progress, None, "inprocess", False, None)
             self.pool = _Pool(False)
+            self.pool.spare = self
             try:
                 self.pool.start(n)
             except BaseException:
@@ -568,16 +625,17 @@ class Session:
         size = chunk_size(units, len(self.pool.workers), SESSION_UNIT_CONTACTS / _CONTACTS_PER_S)
         self.pool.key = lambda sc: names[id(sc)]  # the workers hold scenarios by content, across batches
         try:
-            return _run_units(units, None, progress, None, None, False, size, pool=self.pool)
+            return _run_units(units, None, progress, None, None, False, size, pool=self.pool, awaited=awaited)
         finally:
             if not self.pool.workers:  # killed: the batch stopped early; a later one starts another pool
                 self.pool = None
+                self.in_flight.clear()
 
-    def _count(self, units: list[Unit], batch: Batch) -> Batch:
+    def _count(self, units: list[Unit], batch: Batch, waited: bool = False) -> Batch:
         done = [stats for stats in batch.results if stats is not None]
         self.simulated += len(done)
         self.contacts += sum(float(stats.counters["offered"].sum()) for stats in done)
-        self.simulating_s += batch.wall_time_s if units else 0.0
+        self.simulating_s += batch.wall_time_s if units or waited else 0.0
         return batch
 
     def _keep(self, key: tuple[str, int], stats: ReplicationStats) -> None:
@@ -592,9 +650,23 @@ class Session:
         if self.pool is not None:
             self.pool.kill()
             self.pool = None
+        self.spare.clear()
+        self.in_flight.clear()
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+def _names(units: Sequence[Unit]) -> dict[int, str]:
+    """id(scenario) -> ``scenario_key`` for the distinct scenarios of the units (a batch holds few).
+    Ctrl-C waits until they are done: pydantic would turn a KeyboardInterrupt inside its serializer
+    into a serialization error."""
+    names: dict[int, str] = {}
+    with _uninterrupted():
+        for sc, _ in units:
+            if id(sc) not in names:
+                names[id(sc)] = scenario_key(sc)
+    return names
 
 
 _session: ContextVar[Session | None] = ContextVar("ccsim_session", default=None)

@@ -653,7 +653,10 @@ def staff(
     replications = replications or scenario.replications
     goals = goals_of(scenario)
     naive = {"erlang_c": erlang_plan(scenario, goals, "C"), "erlang_a": erlang_plan(scenario, goals, "A")}
-    with session(workers, scheduler):  # one pool for the search and the fresh days; no day simulated twice
+    with session(workers, scheduler) as shared:  # one pool for the search and the fresh days; no day simulated twice
+        # the fresh days of the plans known now, simulated while the search leaves a worker waiting
+        known = [scenario, with_plan(scenario, naive["erlang_c"].plan), with_plan(scenario, naive["erlang_a"].plan)]
+        shared.prefetch([(sc, FRESH_DAYS + r) for sc in known for r in range(evaluation_replications or replications)])
         isa = iterate_staffing(
             scenario, goals, naive["erlang_a"].plan, replications, confidence, workers, max_iterations, log=log, scheduler=scheduler,
             max_replications=max_replications,

@@ -143,6 +143,15 @@ def _day_service_level(scenario: Scenario, reps: list[ReplicationStats]) -> np.n
     return _per_rep(types["within_sl"].sum(axis=(1, 2)), types["sl_base"].sum(axis=(1, 2)))
 
 
+def swept_scenarios(scenario: Scenario, naive: Plan, scales: tuple[float, ...]) -> tuple[list[Plan], Scenario | None, list[Scenario]]:
+    """The sweep's plans (the naive plan at each scale), the scenario without its feedback realities
+    (None if it has none) and every scenario the sweep simulates, in order: each plan, the
+    scenario's own, each plan without the feedback."""
+    plans = [scaled(naive, s) for s in scales]
+    calm, _ = without_feedback(scenario)
+    return plans, calm, [with_plan(scenario, pl) for pl in plans] + [scenario] + ([with_plan(calm, pl) for pl in plans] if calm is not None else [])
+
+
 def sweep(
     scenario: Scenario, naive: Plan, scales: tuple[float, ...], replications: int, goals: Goals, workers: int | None = None,
     progress: Callable[[int, int], None] | None = None, scheduler: str | None = None, precision: float | None = None,
@@ -156,9 +165,7 @@ def sweep(
     simulated without them on the same days, and each point says what they cost its day's service
     level (``SweepPoint.feedback_cost``): what ``find_cliff`` reads. Returns the points, the own
     plan's point, the replications run and the widest half-width."""
-    plans = [scaled(naive, s) for s in scales]
-    calm, _ = without_feedback(scenario)
-    scenarios = [with_plan(scenario, pl) for pl in plans] + [scenario] + ([with_plan(calm, pl) for pl in plans] if calm is not None else [])
+    plans, calm, scenarios = swept_scenarios(scenario, naive, scales)
     days: list[list[ReplicationStats]] = [[] for _ in scenarios]
     realistic = days[: len(plans) + 1]
 
@@ -638,16 +645,19 @@ def explore(
         raise ValueError("scales must be > 0")
     goals = goals_of(scenario)
     naive = erlang_plan(scenario, goals, "C")
-    with session(workers, scheduler):  # one pool for the sweep and the gap's searches; no day simulated twice
+    with session(workers, scheduler) as shared:  # one pool for the gap's searches and the sweep; no day simulated twice
+        gap = None
+        if causes:  # the sweep's days are simulated while the searches leave a worker waiting
+            shared.prefetch([(sc, r) for sc in swept_scenarios(scenario, naive.plan, scales)[2] for r in range(replications)])
+            gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler)
+        t_gap = time.perf_counter() - started
         points, own, swept, widest = sweep(scenario, naive.plan, scales, replications, goals, workers, progress, scheduler, precision, max_replications)
-        t_sweep = time.perf_counter() - started
-        gap = gap_by_cause(scenario, replications, confidence, workers, log, scheduler) if causes else None
     cliff, note = find_cliff(points, without_feedback(scenario)[1])
     res = TrapResult(scenario, goals, swept, scenario.horizon.interval_labels(), naive, points, own, cliff, gap, 0.0, cliff_note=note)
     res.widest_half_width, res.precision = widest, precision
     res.verdict = write_verdict(res)
     res.wall_time_s = time.perf_counter() - started
-    res.timings = {"sweep": t_sweep, "gap_by_cause": res.wall_time_s - t_sweep}
+    res.timings = {"sweep": res.wall_time_s - t_gap, "gap_by_cause": t_gap}
     return res
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ccsim import load_scenario, runner
-from ccsim.plans import with_plan
+from ccsim.plans import current_plan, with_plan
 from ccsim.runner import REUSE_ENV, run_units, session
 from ccsim.staffing import staff
 from ccsim.trap import explore
@@ -52,7 +52,7 @@ def test_trap_gives_the_same_sweep_cliff_and_gap_with_and_without_reuse(monkeypa
     sc = load_scenario(REPO / "scenarios/default.yaml")
     fast, slow, reusing, plain = _both_ways(monkeypatch, lambda: explore(sc, replications=3, workers=workers))
     assert fast == slow
-    assert reusing.reused > 0  # the gap's searches try plans the sweep has simulated already: kept, not simulated again
+    assert reusing.reused > 0  # the sweep runs plans the gap's searches have simulated already: kept, not simulated again
     assert reusing.simulated + reusing.reused == plain.simulated
 
 
@@ -94,3 +94,18 @@ def test_a_session_on_a_dask_cluster_connects_once_and_gives_the_same_days(monke
     assert len(clients) == 1 and clients[0].status == "closed"  # connected for the first batch, closed with the session
     got = [stats for b in batches for stats in b.results]
     assert all(np.array_equal(g.counters["offered"], w.counters["offered"]) for g, w in zip(got, plain.results))
+
+
+def test_prefetched_days_are_simulated_once_and_are_the_same_days(monkeypatch):
+    """Days named in advance fill the workers' idle time; asked for later, they are handed back, not run again."""
+    monkeypatch.delenv(REUSE_ENV, raising=False)
+    sc = load_scenario(REPO / "scenarios/two_pool_day.yaml")
+    other = with_plan(sc, {p: [n + 1 for n in v] for p, v in current_plan(sc).items()})
+    plain = run_units([(sc, r) for r in range(4)], 1)
+    with session(2) as s:
+        s.prefetch([(sc, r) for r in range(4)])
+        run_units([(other, 0)])  # one day for two workers: the idle one takes a prefetched day
+        later = run_units([(sc, r) for r in range(4)])
+    assert (s.simulated, s.reused) == (5, 0)
+    for got, want in zip(later.results, plain.results):
+        assert all(np.array_equal(got.counters[k], want.counters[k]) for k in want.counters)
