@@ -123,7 +123,8 @@ def available_agents(scenario: Scenario) -> dict[str, list[float]]:
 
 
 def sipp_table(scenario: Scenario) -> list[SippRow]:
-    """One row per interval and contact type: required agents and promised service levels."""
+    """One row per interval and contact type: required agents and promised service levels; the
+    intervals the center is closed in are left out (nothing to staff)."""
     goals = goals_of(scenario)
     plan_c = erlang_plan(scenario, goals, "C")
     plan_a = erlang_plan(scenario, goals, "A")
@@ -135,6 +136,8 @@ def sipp_table(scenario: Scenario) -> list[SippRow]:
         patience = mean_patience(ct)
         sl_seconds = ct.service_level.seconds
         for i, rate_s in enumerate(ct.arrivals.rates_per_s(scenario.horizon)):
+            if not scenario.horizon.open_intervals[i]:
+                continue
             aht = ahts[i]
             agents = int(math.floor(staffed[name][i] + 1e-9))
             c = erlang.measures("C", rate_s * 3600, aht, agents, sl_seconds)
