@@ -292,3 +292,12 @@ def test_the_json_of_a_week_carries_dates(cli, tmp_path):
     assert out["by_interval"][0]["interval_start"] == "2026-12-07T00:00"
     assert list(out["by_date"]) == [f"2026-12-{d:02d}" for d in range(7, 14)]
     assert out["by_date"]["2026-12-07"]["by_contact_type"]["calls"]["service_level"]["ci95"][1] <= 1
+
+
+def test_the_sipp_table_of_a_week_has_its_open_intervals_only():
+    from ccsim.sipp import sipp_table
+
+    sc = scenario_from_dict(WEEK)
+    rows = sipp_table(sc)
+    open_labels = [label for label, o in zip(sc.horizon.interval_labels(), sc.horizon.open_intervals) if o]
+    assert [r.interval_start for r in rows if r.contact_type == "calls"] == open_labels
