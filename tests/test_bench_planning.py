@@ -24,4 +24,4 @@ def test_planning_benchmark_prints_its_figures(capsys):
     for label in ("staff two_pool_day", "staff 96 x 15 min, 3 pools", "trap default", "trap default --no-causes", "compare 3 plans"):
         assert sum(line.startswith(label + " ") for line in lines) >= 2, label  # whole process and split out
     assert sum(" 1 worker " in line and "efficiency" in line for line in lines) == 2  # staff and trap at one and two workers
-    assert "contacts/s on one core" in proc.stdout
+    assert "The engine on the reference M/M/n+M system" in proc.stdout and "engine here" in proc.stdout
