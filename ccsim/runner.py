@@ -528,6 +528,7 @@ class Session:
         self.workers, self.scheduler, self.reuse, self.keep_bytes = workers, scheduler, reuse, keep_bytes
         self.kept: OrderedDict[tuple[str, int], ReplicationStats] = OrderedDict()
         self.kept_bytes = 0
+        self.pinned: set[tuple[str, int]] = set()
         self.pool: _Pool | None = None
         self.client: Any = None  # the Dask client, with a scheduler: connected once
         self.spare: OrderedDict[tuple[str, int], Scenario] = OrderedDict()  # days to prefetch, in order
@@ -549,6 +550,7 @@ class Session:
         except KeyboardInterrupt:  # held until the digests were done: nothing ran
             return Batch([None] * len(units), True, time.perf_counter() - started)
         keys = [(names[id(sc)], rep) for sc, rep in units]
+        self.pinned = set(keys)  # what this batch hands back stays kept until it has
         todo: dict[tuple[str, int], int] = {}  # key -> its first unit, for the keys neither kept nor on their way
         for i, key in enumerate(keys):
             if key not in self.kept and key not in self.in_flight:
@@ -569,6 +571,8 @@ class Session:
         for key in dict.fromkeys(keys):  # used now: the last to be dropped
             if key in self.kept:
                 self.kept.move_to_end(key)
+        self.pinned = set()
+        self._keep_within()
         return Batch(results, batch.interrupted, time.perf_counter() - started, batch.backend, batch.workers)
 
     def prefetch(self, units: Sequence[Unit]) -> None:
@@ -641,9 +645,16 @@ class Session:
     def _keep(self, key: tuple[str, int], stats: ReplicationStats) -> None:
         self.kept[key] = stats
         self.kept_bytes += _nbytes(stats)
-        while self.kept_bytes > self.keep_bytes and len(self.kept) > 1:
-            _, dropped = self.kept.popitem(last=False)
-            self.kept_bytes -= _nbytes(dropped)
+        self._keep_within()
+
+    def _keep_within(self) -> None:
+        """Drop the least recently used days until the kept ones fit ``keep_bytes``, never one the
+        running batch hands back (a batch bigger than the budget keeps all of its own until it ends)."""
+        while self.kept_bytes > self.keep_bytes:
+            oldest = next((key for key in self.kept if key not in self.pinned), None)
+            if oldest is None:
+                return
+            self.kept_bytes -= _nbytes(self.kept.pop(oldest))
 
     def close(self) -> None:
         """Stop the workers and leave the cluster; kept replications go with the session."""

@@ -109,3 +109,17 @@ def test_prefetched_days_are_simulated_once_and_are_the_same_days(monkeypatch):
     assert (s.simulated, s.reused) == (5, 0)
     for got, want in zip(later.results, plain.results):
         assert all(np.array_equal(got.counters[k], want.counters[k]) for k in want.counters)
+
+
+def test_a_batch_bigger_than_the_memory_budget_hands_back_every_day(monkeypatch):
+    """The kept days are a cache: a batch that does not fit it still returns all of its days, and
+    afterwards the session keeps only what fits."""
+    monkeypatch.delenv(REUSE_ENV, raising=False)
+    sc = load_scenario(REPO / "scenarios/default.yaml")
+    with session(1) as s:
+        s.keep_bytes = 1  # smaller than one day
+        batch = run_units([(sc, r) for r in range(3)], 1)
+        again = run_units([(sc, 2)], 1)
+    assert all(stats is not None for stats in batch.results) and not batch.interrupted
+    assert len(s.kept) == 0 and s.simulated == 4  # nothing fits; day 2 had to be simulated again
+    assert np.array_equal(again.results[0].counters["offered"], batch.results[2].counters["offered"])
