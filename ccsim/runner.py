@@ -596,6 +596,7 @@ class Session:
         return None
 
     def spare_done(self, key: tuple[str, int], stats: ReplicationStats) -> None:
+        """A prefetched day came back from a worker: kept, and counted as simulated."""
         self.in_flight.discard(key)
         self._keep(key, stats)
         self.prefetched.add(key)
