@@ -10,8 +10,9 @@ and raised together as a ``ScenarioError`` whose lines name the field, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -177,19 +178,17 @@ class Horizon(Strict):
         date open around the clock without ``open``."""
         if self.open is None:
             return {d: (0, 1440) for d in self.dates}
-        spec = by_date(self.open, self.dates, "closed")
-        return {d: None if v == "closed" else (parse_clock(v[0]), parse_clock(v[1])) for d, v in spec.items()}
+        return _opening_hours(self.open, self.dates)
 
-    @cached_property
+    @property
     def open_intervals(self) -> tuple[bool, ...]:
-        """Per interval, whether the center is open in it (always, unless ``open`` closes it)."""
+        """Per interval, whether the center is open in it (always, unless ``open`` closes it).
+
+        Asked for in loops over intervals, so it is computed once per distinct horizon (a cache
+        keyed by the horizon's values: a copy with other hours has its own entry, never a stale one)."""
         if self.open is None:
             return (True,) * self.n_intervals
-        hours = self.opening_hours()
-        per_day = 1440 // self.interval_minutes
-        return tuple(
-            hours[d] is not None and hours[d][0] <= k * self.interval_minutes < hours[d][1] for d in self.dates for k in range(per_day)
-        )
+        return _open_intervals(self.start_date, self.days, self.interval_minutes, json.dumps(self.open, sort_keys=True))
 
     @property
     def has_closed_intervals(self) -> bool:
@@ -244,6 +243,20 @@ class Horizon(Strict):
         if dates is None:
             return [format_clock(m) for m in minutes]
         return [f"{d.isoformat()}T{format_clock(m, with_day=False)}" for d, m in zip(dates, minutes)]
+
+
+def _opening_hours(open_: dict, dates: list[dt.date]) -> dict[dt.date, tuple[int, int] | None]:
+    spec = by_date(open_, dates, "closed")
+    return {d: None if v == "closed" else (parse_clock(v[0]), parse_clock(v[1])) for d, v in spec.items()}
+
+
+@lru_cache(maxsize=64)
+def _open_intervals(start_date: dt.date, days: int, interval_minutes: int, open_json: str) -> tuple[bool, ...]:
+    """``Horizon.open_intervals`` of whole days with these opening hours."""
+    dates = [start_date + dt.timedelta(days=k) for k in range(days)]
+    hours = _opening_hours(json.loads(open_json), dates)
+    per_day = 1440 // interval_minutes
+    return tuple(hours[d] is not None and hours[d][0] <= k * interval_minutes < hours[d][1] for d in dates for k in range(per_day))
 
 
 class Arrivals(TableKeys):

@@ -301,3 +301,13 @@ def test_the_sipp_table_of_a_week_has_its_open_intervals_only():
     rows = sipp_table(sc)
     open_labels = [label for label, o in zip(sc.horizon.interval_labels(), sc.horizon.open_intervals) if o]
     assert [r.interval_start for r in rows if r.contact_type == "calls"] == open_labels
+
+
+def test_a_copy_of_a_horizon_has_its_own_open_hours():
+    """Plans and sweeps copy a scenario with a changed horizon: its opening hours must be its own."""
+    h = scenario_from_dict(WEEK).horizon
+    assert len(h.open_intervals) == 168
+    shorter = h.model_copy(update={"days": 2})
+    assert len(shorter.open_intervals) == 48 and shorter.open_intervals == h.open_intervals[:48]
+    later = h.model_copy(update={"open": {"daily": ["10:00", "12:00"]}})
+    assert sum(later.open_intervals) == 14
