@@ -600,7 +600,7 @@ _POOL_METRICS = {m.name: m for m in POOL_METRICS}
 def _values(scenario: Scenario, stats: list[ReplicationStats], staffed: np.ndarray) -> tuple[dict, dict]:
     """Per figure, its (replications, types or pools, intervals) values."""
     hz = scenario.horizon
-    types, pools = stack_counters(stats, [ct.service_level.definition for ct in scenario.contact_types.values()], hz.interval_s)
+    types, pools = stack_counters(stats, [ct.service_level.definition for ct in scenario.contact_types.values()], hz)
     pools["staffed_area"] = np.broadcast_to(staffed, pools["busy_area"].shape)
     return {m: _TYPE_METRICS[m].per_interval(types) for m in TYPE_FIGURES}, {m: _POOL_METRICS[m].per_interval(pools) for m in POOL_FIGURES}
 

@@ -239,7 +239,7 @@ def _unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = 0.95)
 def _per_replication(scenario: Scenario, result: SimulationResult) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
     """(scope, name, metric) -> (day values (R,), interval values (R, I)) for one plan."""
     bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
-    types, pools = stack_counters(result.replication_stats, bases, scenario.horizon.interval_s)
+    types, pools = stack_counters(result.replication_stats, bases, scenario.horizon)
     out: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def add(scope: str, names: list[str], metrics: list[Metric], stacked: dict) -> None:

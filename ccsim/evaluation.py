@@ -142,7 +142,7 @@ def evaluate(scenario: Scenario, reps: list[ReplicationStats], goals: Goals, con
     """
     horizon = scenario.horizon
     bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
-    types, pools = stack_counters(reps, bases, horizon.interval_s)
+    types, pools = stack_counters(reps, bases, horizon)
     type_ok, failing, means, bounds, sl_se, offered, answered = {}, {}, {}, {}, {}, {}, {}
     for k, name in enumerate(scenario.type_names):
         goal = goals.types[name]

@@ -34,11 +34,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .model.tally import ReplicationStats, histogram_quantile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import Horizon
 
 
 @dataclass(frozen=True)
@@ -300,9 +303,10 @@ POOL_METRICS: list[Metric] = [
 ]
 
 
-def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s: float, open_intervals: Sequence[bool] | None = None) -> tuple[dict, dict]:
-    """Stack replications into (R, types, intervals) arrays, adding the service-level base and
-    (``open``) which intervals the center is open in (all, unless its horizon has opening hours)."""
+def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], horizon: Horizon) -> tuple[dict, dict]:
+    """Stack replications into (R, types, intervals) arrays, adding the service-level base, the
+    interval length and (``open``) which intervals the center is open in (all, unless the horizon
+    has opening hours)."""
     c = {k: np.stack([r.counters[k] for r in reps]) for k in reps[0].counters}
     base = np.empty_like(c["offered"])
     for k, how in enumerate(sl_bases):
@@ -315,10 +319,10 @@ def stack_counters(reps: list[ReplicationStats], sl_bases: list[str], interval_s
     c["sl_base"] = base
     c["day_wait_hist"] = np.stack([r.day_wait_hist for r in reps])
     c["wait_quantiles"] = {q: np.stack([r.wait_quantiles[q] for r in reps]) for q in reps[0].wait_quantiles}
-    c["interval_s"] = interval_s
-    c["open"] = np.ones(c["offered"].shape[-1], bool) if open_intervals is None else np.asarray(open_intervals, bool)
+    c["interval_s"] = horizon.interval_s
+    c["open"] = np.asarray(horizon.open_intervals, bool)
     p = {k: np.stack([r.pool_levels[k] for r in reps]) for k in reps[0].pool_levels}
-    p["interval_s"], p["open"] = interval_s, c["open"]
+    p["interval_s"], p["open"] = horizon.interval_s, c["open"]
     return c, p
 
 

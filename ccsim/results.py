@@ -121,7 +121,7 @@ class SimulationResult:
             raise ValueError("no replication finished")
         hz = scenario.horizon
         bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
-        types, pools = stack_counters(reps, bases, hz.interval_s, hz.open_intervals)
+        types, pools = stack_counters(reps, bases, hz)
         day_t, int_t = summarise(TYPE_METRICS, types, scenario.type_names)
         day_p, int_p = summarise(POOL_METRICS, pools, scenario.pool_names)
         by_date = None

@@ -707,7 +707,7 @@ def service_level_half_widths(scenario: Scenario, reps: list[ReplicationStats]) 
     Student-t one, t(0.975, n - 1) s / sqrt(n), before the interval is cut to [0, 1] (cut, an
     interval near 100% looks narrower than the figure is known). inf where fewer than two
     replications have the figure; 0 for a type nobody contacted."""
-    types, _ = stack_counters(reps, [ct.service_level.definition for ct in scenario.contact_types.values()], scenario.horizon.interval_s)
+    types, _ = stack_counters(reps, [ct.service_level.definition for ct in scenario.contact_types.values()], scenario.horizon)
     level = next(m for m in TYPE_METRICS if m.name == "service_level")
     col = estimate_columns(level.per_day(types))
     return [0.0 if n == 0 else math.inf if n == 1 else float(hi - lo) / 2 for lo, hi, n in zip(col.lo, col.hi, col.n)]

@@ -84,7 +84,7 @@ def _point(scenario: Scenario, scale: float, plan: Plan, reps: list[ReplicationS
     means meet the goals (a day-level check: the sweep shows the cliff, not a per-interval plan)."""
     horizon = scenario.horizon
     bases = [ct.service_level.definition for ct in scenario.contact_types.values()]
-    types, pools = stack_counters(reps, bases, horizon.interval_s)
+    types, pools = stack_counters(reps, bases, horizon)
     tot = lambda key: types[key].sum(axis=(1, 2))  # noqa: E731  (per replication, all types and intervals)
     measures = {
         "service_level": estimate(_per_rep(tot("within_sl"), tot("sl_base")), bounds=SHARE),
@@ -139,7 +139,7 @@ def scaled(plan: Plan, scale: float) -> Plan:
 
 def _day_service_level(scenario: Scenario, reps: list[ReplicationStats]) -> np.ndarray:
     """The day's service level per replication, all contact types together."""
-    types, _ = stack_counters(reps, [ct.service_level.definition for ct in scenario.contact_types.values()], scenario.horizon.interval_s)
+    types, _ = stack_counters(reps, [ct.service_level.definition for ct in scenario.contact_types.values()], scenario.horizon)
     return _per_rep(types["within_sl"].sum(axis=(1, 2)), types["sl_base"].sum(axis=(1, 2)))
 
 

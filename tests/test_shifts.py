@@ -87,7 +87,7 @@ def test_shift_plan_is_simulated_as_its_roster():
     worked = with_rosters(sc, {"team": plan}, {"team": [9, 9, 9, 9]})
     assert worked.agent_pools["team"].agents is None and len(worked.agent_pools["team"].shifts) == 2
     (reps,) = simulate_many([worked], 2)
-    _, pools = stack_counters(reps, ["offered"], sc.horizon.interval_s)
+    _, pools = stack_counters(reps, ["offered"], sc.horizon)
     agent_hours = pools["staffed_area"][:, 0, :] / 3600.0
     assert agent_hours.tolist() == [[1.0, 1.5, 1.5, 1.0]] * 2
 
