@@ -311,3 +311,27 @@ def test_a_copy_of_a_horizon_has_its_own_open_hours():
     assert len(shorter.open_intervals) == 48 and shorter.open_intervals == h.open_intervals[:48]
     later = h.model_copy(update={"open": {"daily": ["10:00", "12:00"]}})
     assert sum(later.open_intervals) == 14
+
+
+def test_the_outputs_of_a_week_tell_it_day_by_day(cli, tmp_path):
+    """summary.xlsx gets a dates sheet (each date's day figures, per contact type and pool) and the
+    report a day-by-day table; both say what the JSON's by_date says."""
+    import yaml
+    from openpyxl import load_workbook
+
+    path, out = tmp_path / "week.yaml", tmp_path / "out"
+    path.write_text(yaml.safe_dump(week(replications=2)))
+    res = cli("run", path, "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    by_date = json.loads((out / "summary.json").read_text())["by_date"]
+    sheet = load_workbook(out / "summary.xlsx", read_only=True)["dates"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:3] == ["date", "contact_type", "pool"]
+    assert len(rows) - 1 == 7 * (2 + 1)  # per date: two contact types and one pool
+    monday_calls = next(r for r in rows[1:] if r[0].date().isoformat() == MONDAY and r[1] == "calls")
+    sl = by_date[MONDAY]["by_contact_type"]["calls"]["service_level"]
+    assert monday_calls[header.index("service_level")] == pytest.approx(sl["mean"])
+    assert monday_calls[header.index("wait_p90_seconds")] is None  # a percentile needs the whole week
+    page = (out / "report.html").read_text()
+    assert "<h2>Day by day</h2>" in page and "Sun 2026-12-13" in page

@@ -30,7 +30,7 @@ from ..results import Column, SimulationResult, interval_starts
 #: Number formats by a figure's unit (metrics.Metric.unit); counts and agents are means over days.
 UNIT_FORMATS = {"share": "0.0%", "seconds": "0.0", "contacts": "0.0", "customers": "0.0", "agents": "0.0"}
 #: Formats of the time cells, by the type of value ``results.interval_starts`` gives.
-TIME_FORMATS = {dt.time: "hh:mm", dt.timedelta: "[h]:mm", dt.datetime: "yyyy-mm-dd hh:mm"}
+TIME_FORMATS = {dt.time: "hh:mm", dt.timedelta: "[h]:mm", dt.datetime: "yyyy-mm-dd hh:mm", dt.date: "yyyy-mm-dd"}
 #: Rows an Excel sheet holds; a longer table goes on in a second sheet ("pools (2)").
 EXCEL_ROWS = 1_048_576
 
@@ -118,9 +118,10 @@ def _interval_table(title: str, level: str, result: SimulationResult, columns: l
     return Table(title, ["interval_start", level] + header, [None, None] + formats, rows(), 2)
 
 
-def _day_table(result: SimulationResult) -> Table:
+def _day_table(result: SimulationResult, dated: bool = False) -> Table:
     """One row per contact type (its day figures: the metrics of the intervals sheet), then one
-    per pool (every pool metric)."""
+    per pool (every pool metric); ``dated``: the same for each date of the horizon (sheet
+    ``dates``), where a figure that needs the whole horizon (a wait percentile) is left empty."""
     metrics = {m.name for m in TYPE_METRICS}
     type_columns = [c for c in result.interval_columns() if c.name in metrics]
     pool_columns = result.pool_columns()
@@ -129,19 +130,28 @@ def _day_table(result: SimulationResult) -> Table:
     blank_types, blank_pools = [None] * len(type_header), [None] * len(pool_header)
 
     def figures(day: dict, columns: list[Column]) -> list:
-        return [v for c in columns for v in (day[c.name].mean, day[c.name].lo, day[c.name].hi)]
+        return [v for c in columns for e in (day.get(c.name),) for v in ((None,) * 3 if e is None else (e.mean, e.lo, e.hi))]
 
-    rows = [[name, None] + figures(day, type_columns) + blank_pools for name, day in result.by_contact_type.items()]
-    rows += [[None, name] + blank_types + figures(day, pool_columns) for name, day in result.by_pool.items()]
-    return Table("day", ["contact_type", "pool"] + type_header + pool_header, [None, None] + type_formats + pool_formats, rows, 2)
+    def rows_of(by_type: dict, by_pool: dict, key: list) -> list[list]:
+        rows = [key + [name, None] + figures(day, type_columns) + blank_pools for name, day in by_type.items()]
+        return rows + [key + [None, name] + blank_types + figures(day, pool_columns) for name, day in by_pool.items()]
+
+    header, formats = ["contact_type", "pool"] + type_header + pool_header, [None, None] + type_formats + pool_formats
+    if not dated:
+        return Table("day", header, formats, rows_of(result.by_contact_type, result.by_pool, []), 2)
+    rows = [row for date, parts in result.by_date.items() for row in rows_of(parts["by_contact_type"], parts["by_pool"], [dt.date.fromisoformat(date)])]
+    return Table("dates", ["date"] + header, [None] + formats, rows, 3)
 
 
 def summary_workbook(result: SimulationResult) -> Callable[[Path], None]:
-    """summary.xlsx: the sheets day, intervals and pools of a run."""
+    """summary.xlsx: the sheets day, intervals and pools of a run, and dates (each date's day
+    figures) on a horizon of several dates."""
     sc = result.scenario
+    dated = [_day_table(result, dated=True)] if result.by_date is not None and len(result.by_date) > 1 else []
     return workbook(
         [
             _day_table(result),
+            *dated,
             _interval_table("intervals", "contact_type", result, result.interval_columns(), sc.type_names),
             _interval_table("pools", "pool", result, result.pool_columns(), sc.pool_names),
         ]

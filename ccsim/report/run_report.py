@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass
 
@@ -112,6 +113,7 @@ def build_run_report(result: SimulationResult) -> str:
     note = "<p>Each figure is the mean over replications; small print and shaded bands are 95% confidence intervals.</p>"
     sections = [
         Section("The day", note + day_table + pool_table),
+        *_days_section(result),
         *_staffing_sections(result, tag, xt),
         Section("Interval by interval", "", tuple(charts)),
     ]
@@ -247,6 +249,24 @@ def _staffing_chart(result: SimulationResult, ps: PoolStaffing, tag: str, xt: st
     # up to seven legend entries: below the chart, where they do not cover the title
     fig.update_layout(barmode="overlay", bargap=0.15, height=460, margin=dict(b=130), legend=dict(yanchor="top", y=-0.2, xanchor="left", x=0))
     return fig
+
+
+def _days_section(result: SimulationResult) -> list[Section]:
+    """On a horizon of several dates, each date's volume, service level and abandonment per
+    contact type and its agents and occupancy per pool (means over the open hours)."""
+    if result.by_date is None or len(result.by_date) < 2:
+        return []
+    sc = result.scenario
+    header = ["date", *(f"{t} {what}" for t in sc.type_names for what in ("offered", "service level", "abandon rate"))]
+    header += [f"{p} {what}" for p in sc.pool_names for what in ("agents", "occupancy")]
+    rows = []
+    for date, parts in result.by_date.items():
+        types, pools = parts["by_contact_type"], parts["by_pool"]
+        cells = [_fmt(types[t][m], m) for t in sc.type_names for m in ("offered", "service_level", "abandon_rate")]
+        cells += [_fmt(pools[p][m], m) for p in sc.pool_names for m in ("agents", "occupancy")]
+        rows.append([f"{dt.date.fromisoformat(date):%a %Y-%m-%d}", *cells])
+    note = "<p>Each date's figures from its own intervals; a pool's agents are its mean over the hours the center is open.</p>"
+    return [Section("Day by day", note + table_html(header, rows))]
 
 
 def _staffing_sections(result: SimulationResult, tag: str, xt: str) -> list[Section]:
