@@ -103,6 +103,8 @@ def rest_of_day(scenario: Scenario, state: LiveState, factor: float = 1.0, scale
         "hours": (horizon.total_minutes - first * horizon.interval_minutes) / 60,
         "interval_minutes": horizon.interval_minutes,
     }
+    if horizon.start_date is not None:  # the rest of a dated day keeps its date (and its busyness per day)
+        raw["horizon"]["start_date"] = horizon.interval_dates()[first].isoformat()
     for name, ct in scenario.contact_types.items():
         section = raw["contact_types"][name]
         scale = factor if name in scaled else 1.0

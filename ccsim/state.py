@@ -89,6 +89,11 @@ def state_problems(scenario: "Scenario", state: LiveState) -> list[str]:
     problems = []
     types, pools = scenario.contact_types, scenario.agent_pools
     horizon = scenario.horizon
+    if horizon.whole_days:  # a clock time names no day of a week
+        return [
+            f"at: a state is a moment of one day, and this horizon runs over {horizon.days} day(s) from {horizon.start_date}: "
+            "start the rest of that day from a one-day scenario of it (horizon: start_date, start, end)"
+        ]
     at_minute = state.minute(horizon.start_minute)
     if not 0 <= at_minute < horizon.total_minutes:
         problems.append(f"at: {state.at} is outside the horizon ({horizon.interval_labels()[0]} for {horizon.total_minutes / 60:g} h)")

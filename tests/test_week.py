@@ -335,3 +335,17 @@ def test_the_outputs_of_a_week_tell_it_day_by_day(cli, tmp_path):
     assert monday_calls[header.index("wait_p90_seconds")] is None  # a percentile needs the whole week
     page = (out / "report.html").read_text()
     assert "<h2>Day by day</h2>" in page and "Sun 2026-12-13" in page
+
+
+def test_the_rest_of_a_dated_day_keeps_its_date_and_a_week_asks_for_one_day():
+    from ccsim.intraday import rest_of_day
+    from ccsim.state import LiveState
+
+    day = scenario_from_dict(
+        week(horizon={"start_date": "2026-12-08", "start": "08:00", "end": "20:00", "interval_minutes": 60}, busyness={"shape": 40, "per": "day"})
+    )
+    rest = rest_of_day(day, LiveState(at="11:30", waiting={"calls": [12.0]}))
+    assert rest.horizon.interval_labels()[0] == "2026-12-08T11:00" and rest.horizon.n_intervals == 9
+    with pytest.raises(ScenarioError) as err:
+        rest_of_day(scenario_from_dict(WEEK), LiveState(at="11:30"))
+    assert any("a state is a moment of one day, and this horizon runs over 7 day(s)" in line for line in err.value.problems)
