@@ -536,6 +536,19 @@ def _dates_of(grid: Grid) -> list[dt.date]:
     return [grid.start_date + dt.timedelta(days=grid.start(i) // 1440) for i in range(grid.n_intervals)]
 
 
+def _row_start(table: Table, number: int, cells: list[str], time_at: int, date_at: int | None) -> tuple[dt.date | None, int]:
+    """(date, if the row has one; minute after midnight) of a row's interval start, its date from
+    the time column or the date column; a start that is none is the row's error."""
+    text = cells[time_at]
+    try:
+        when, minute = parse_interval_start(text)
+        if when is None and date_at is not None and cells[date_at].strip():
+            when = _day(cells[date_at])
+    except ValueError:
+        raise _refuse(table.path, f"{table.name} row {number}: '{text.strip()}' is not an interval start like 08:00 or 2026-01-05 08:00") from None
+    return when, minute
+
+
 def _match_dated(table: Table, rows: list, time_at: int, date_at: int | None, grid: Grid) -> list:
     """Rows of a file with dates laid on a dated horizon of several days, each by its date and
     time: one row per open interval (a closed one may have a row, holding nothing). The row of
@@ -545,13 +558,7 @@ def _match_dated(table: Table, rows: list, time_at: int, date_at: int | None, gr
     first = dt.datetime.combine(grid.start_date, dt.time()) + dt.timedelta(minutes=grid.start_minute)
     found: dict[int, tuple[int, list[str]]] = {}
     for number, cells in rows:
-        text = cells[time_at]
-        try:
-            when, minute = parse_interval_start(text)
-            if when is None and date_at is not None and cells[date_at].strip():
-                when = _day(cells[date_at])
-        except ValueError:
-            raise _refuse(path, f"{name} row {number}: '{text.strip()}' is not an interval start like 2026-12-07 08:00") from None
+        when, minute = _row_start(table, number, cells, time_at, date_at)
         if when is None:
             raise _refuse(path, f"{name} row {number}: no date, but the horizon runs over several days (give a date column or date-times)")
         since = (dt.datetime.combine(when, dt.time()) + dt.timedelta(minutes=minute) - first).total_seconds() / 60
@@ -616,13 +623,7 @@ def _match_intervals(table: Table, rows: list, time_at: int, date_at: int | None
     name, path = table.name, table.path
     timed = []  # (row number, cells, minute after midnight of the first day, or a clock time when undated, label)
     for number, cells in rows:
-        text = cells[time_at]
-        try:
-            when, minute = parse_interval_start(text)
-            if when is None and date_at is not None and cells[date_at].strip():
-                when = _day(cells[date_at])
-        except ValueError:
-            raise _refuse(path, f"{name} row {number}: '{text.strip()}' is not an interval start like 08:00 or 2026-01-05 08:00") from None
+        when, minute = _row_start(table, number, cells, time_at, date_at)
         timed.append((number, cells, when, minute))
     dated = any(when is not None for _, _, when, _ in timed)
     if day is not None and not dated:
