@@ -190,10 +190,6 @@ class Horizon(Strict):
             return (True,) * self.n_intervals
         return _open_intervals(self.start_date, self.days, self.interval_minutes, json.dumps(self.open, sort_keys=True))
 
-    @property
-    def has_closed_intervals(self) -> bool:
-        return not all(self.open_intervals)
-
     def counted_intervals(self) -> tuple[list[int], str]:
         """The intervals a verdict counts, and what to call them: every interval, or with opening
         hours the open ones ("open intervals"), since nothing happens while the center is closed."""
