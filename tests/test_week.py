@@ -349,3 +349,44 @@ def test_the_rest_of_a_dated_day_keeps_its_date_and_a_week_asks_for_one_day():
     with pytest.raises(ScenarioError) as err:
         rest_of_day(scenario_from_dict(WEEK), LiveState(at="11:30"))
     assert any("a state is a moment of one day, and this horizon runs over 7 day(s)" in line for line in err.value.problems)
+
+
+def test_behaviours_keep_the_books_over_closed_nights():
+    """The night's close with the behaviours that move staff and hold work (shrinkage, chat seats,
+    after-contact work, redials, callbacks, shifts of the engine's own plan): every contact ends one
+    way, nobody is busy and nothing waits when the horizon ends."""
+    d = {
+        "name": "two evenings",
+        "seed": 8,
+        "replications": 1,
+        "horizon": {"start_date": MONDAY, "days": 2, "open": {"daily": ["08:00", "12:00"]}, "interval_minutes": 30},
+        "contact_types": {
+            "calls": {
+                "arrivals": {"per_hour": 90},
+                "handle_time": {"dist": "exponential", "mean": 300},
+                "patience": {"dist": "exponential", "mean": 200},
+                "redial": {"probability": 0.5, "delay": {"dist": "exponential", "mean": 600}},
+                "callback": {"offer_when_wait_exceeds": 30, "accept_probability": 0.5, "keep_rate": 0.8},
+                "after_contact_work": {"dist": "deterministic", "mean": 30},
+            },
+            "chat": {
+                "channel": "chat",
+                "arrivals": {"per_hour": 40},
+                "handle_time": {"dist": "exponential", "mean": 400},
+                "patience": {"dist": "exponential", "mean": 300},
+            },
+            "email": {"channel": "email", "arrivals": {"per_hour": 20}, "handle_time": {"dist": "exponential", "mean": 600}, "initial_backlog": 30},
+        },
+        "agent_pools": {
+            "voice": {"skills": ["calls", "email"], "agents": 6, "shrinkage": {"mean": 0.2, "sd": 0.05}},
+            "chat_team": {"skills": ["chat"], "agents": 2, "concurrency": {"max_chats": 3}},
+        },
+    }
+    for replication in range(3):
+        engine = Engine(scenario_from_dict(d), replication, behaviours=REGISTRY)
+        stats = engine.run()
+        assert_books_close([stats])
+        assert all(pool.busy == 0 for pool in engine.pools)
+        assert engine.waiting == [0] * len(engine.queues)
+        staffed = stats.pool_levels["staffed_area"].reshape(2, 2, 48).sum(0)  # both pools, per day
+        assert staffed[:, 26:].sum() < 0.05 * staffed.sum(), "agents stayed far into the night"
