@@ -435,9 +435,14 @@ class StaffResult:
     rosters: dict[str, Any] = field(default_factory=dict)  # pool -> WeekRoster, with ``week``
     requirement: str = "simulated"  # the plan the shifts or the weekly roster cover
 
+    @property
+    def plan_labels(self) -> dict[str, str]:
+        """What each plan is called in the terminal and the report (a weekly roster's shifts as such)."""
+        return {**PLAN_LABELS, "shifts": "weekly roster"} if self.rosters else PLAN_LABELS
+
     def warnings(self) -> list[str]:
         """Why the figures on the fresh days are hard to read, if they are (``evaluation.readability_warnings``)."""
-        shares = {label: e for k, res in self.achieved.items() for label, e in day_shares(res, f"{PLAN_LABELS[k]}: ").items()}
+        shares = {label: e for k, res in self.achieved.items() for label, e in day_shares(res, f"{self.plan_labels[k]}: ").items()}
         widest = widest_half_width(self.scenario, [res.replication_stats for res in self.achieved.values()])
         return readability_warnings(self.evaluation_replications, shares) + precision_warnings(widest, self.evaluation_replications, self.precision)
 

@@ -6,7 +6,7 @@ import html
 
 import plotly.graph_objects as go
 
-from ..staffing import PLAN_LABELS, StaffResult
+from ..staffing import StaffResult
 from .html import Section, band_traces, colour, figure, render_page, table_html
 
 _DASH = {"own": "longdash", "erlang_c": "dot", "erlang_a": "dash", "simulated": None, "shifts": "dashdot"}
@@ -29,7 +29,7 @@ def _summary(res: StaffResult) -> list[str]:
         met = res.intervals_meeting(k)
         n = len(res.counted)
         miss = ", ".join(f"{html.escape(t)} {m}/{n}" for t, m in met.items())
-        lines.append(f"{PLAN_LABELS[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets on the fresh days: {miss}.")
+        lines.append(f"{res.plan_labels[k]}: {hours[k]['total']:,.1f} agent-hours ({hours[k]['total'] - sim:+,.1f} against the simulation); intervals meeting the targets on the fresh days: {miss}.")
     if res.shift_plans:
         lost = sum(len(sp.uncovered_intervals) for sp in res.shift_plans.values())
         paid = sum(sp.paid_hours for sp in res.shift_plans.values())
@@ -51,14 +51,14 @@ def build_staff_report(res: StaffResult) -> str:
     sections = []
     targets = "<p>Targets: " + "; ".join(html.escape(t) for t in res.goals.describe()) + ".</p>"
     hours = res.agent_hours()
-    rows = [[PLAN_LABELS[k]] + [f"{hours[k][p]:,.1f}" for p in sc.pool_names] + [f"{hours[k]['total']:,.1f}"] for k in res.plans]
+    rows = [[res.plan_labels[k]] + [f"{hours[k][p]:,.1f}" for p in sc.pool_names] + [f"{hours[k]['total']:,.1f}"] for k in res.plans]
     sections.append(Section("Agent-hours by plan", targets + table_html(["plan"] + sc.pool_names + ["total"], rows)))
     curves = []
     for p, pool in enumerate(sc.pool_names):
         traces = []
         for k, name in enumerate(res.plans):
             traces.append(
-                go.Scatter(x=x, y=res.plans[name][pool], mode="lines", line_shape="hv", name=PLAN_LABELS[name], line=dict(color=colour(k), width=2.5, dash=_DASH.get(name)))
+                go.Scatter(x=x, y=res.plans[name][pool], mode="lines", line_shape="hv", name=res.plan_labels[name], line=dict(color=colour(k), width=2.5, dash=_DASH.get(name)))
             )
         if pool in res.shift_plans:
             traces.append(go.Bar(x=x, y=res.shift_plans[pool].coverage, name="shifts on duty", marker_color="rgba(150,150,150,0.35)"))
@@ -74,7 +74,7 @@ def build_staff_report(res: StaffResult) -> str:
     for t, name in enumerate(sc.type_names):
         traces = []
         for k, plan in enumerate(res.plans):
-            traces += band_traces(x, res.achieved[plan].intervals_by_contact_type[name]["service_level"], PLAN_LABELS[plan], colour(k), dash=_DASH.get(plan))
+            traces += band_traces(x, res.achieved[plan].intervals_by_contact_type[name]["service_level"], res.plan_labels[plan], colour(k), dash=_DASH.get(plan))
         g = res.goals.types[name]
         traces.append(go.Scatter(x=x, y=[g.sl_target] * len(x), mode="lines", name=f"target {g.sl_target:.0%}/{g.sl_seconds:g}s", line=dict(color="black", dash="dot", width=1)))
         sl_figs.append(figure(f"Service level each plan achieves when simulated — {name}", xt, "answered within T / offered", traces, percent=True, y_range=[0, 1.05]))
@@ -83,7 +83,7 @@ def build_staff_report(res: StaffResult) -> str:
     for plan in res.plans:
         for name in sc.type_names:
             d = res.achieved[plan].by_contact_type[name]
-            day_rows.append([PLAN_LABELS[plan], html.escape(name), f"{d['service_level'].mean:.1%}", f"{(d['asa_seconds'].mean or 0):.1f} s", f"{d['abandon_rate'].mean:.1%}", f"{res.intervals_meeting(plan)[name]}/{len(res.counted)}"])
+            day_rows.append([res.plan_labels[plan], html.escape(name), f"{d['service_level'].mean:.1%}", f"{(d['asa_seconds'].mean or 0):.1f} s", f"{d['abandon_rate'].mean:.1%}", f"{res.intervals_meeting(plan)[name]}/{len(res.counted)}"])
     sections.append(Section("The day, per plan", table_html(["plan", "contact type", "service level", "ASA", "abandon rate", "intervals meeting targets"], day_rows)))
     if res.shift_plans:
         body, shift_figs = "", []
@@ -149,7 +149,7 @@ def _week_sections(res: StaffResult, xt: str) -> list[Section]:
         )
     sc = res.scenario
     day_rows = [
-        [date, PLAN_LABELS[plan], *(_pct(parts["by_contact_type"][t]["service_level"]) for t in sc.type_names)]
+        [date, res.plan_labels[plan], *(_pct(parts["by_contact_type"][t]["service_level"]) for t in sc.type_names)]
         for date in res.achieved["shifts"].by_date
         for plan, achieved in res.achieved.items()
         for parts in (achieved.by_date[date],)

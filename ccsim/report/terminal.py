@@ -249,22 +249,23 @@ def calibration_lines(cal) -> list[str]:
 def staff_summary(res: StaffResult) -> list[RenderableType]:
     """The plans per interval, their agent-hours and what each achieves, then whether the targets
     hold, what was given up and the shift plans."""
-    from ..staffing import PLAN_LABELS  # only ccsim staff pays for importing the search
 
     plans = Table(title=f"{escape(res.scenario.name)}: agents per interval (scheduled)")
     plans.add_column("interval")
     plans.add_column("pool")
     for k in res.plans:
-        plans.add_column(PLAN_LABELS[k], justify="right")
+        plans.add_column(res.plan_labels[k], justify="right")
+    open_labels = {res.labels[i] for i in res.counted}  # closed intervals have nobody in any plan
     for row in res.rows():
-        plans.add_row(row["interval_start"], escape(row["pool"]), *[str(row[k]) for k in res.plans])
+        if row["interval_start"] in open_labels:
+            plans.add_row(row["interval_start"], escape(row["pool"]), *[str(row[k]) for k in res.plans])
     hours = res.agent_hours()
     achieved = _table(
         f"Agent-hours and what each plan achieves on the same {res.evaluation_replications} fresh days", ("plan", "agent-hours", "intervals meeting targets"), left=("plan",)
     )
     for k in res.plans:
         met = ", ".join(f"{t} {m}/{len(res.counted)}" for t, m in res.intervals_meeting(k).items())
-        achieved.add_row(PLAN_LABELS[k], f"{hours[k]['total']:,.1f}", escape(met))
+        achieved.add_row(res.plan_labels[k], f"{hours[k]['total']:,.1f}", escape(met))
     out: list[RenderableType] = [plans, achieved]
     out.append(("targets met in every interval" if res.targets_met else "[red]targets NOT met everywhere[/]") + f" ({res.wall_time_s:.1f} s)")
     out.append(Text(res.search_summary()))
