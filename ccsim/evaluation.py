@@ -122,15 +122,21 @@ class Evaluation:
     answered: dict[str, np.ndarray]
     busy_s: dict[str, np.ndarray]  # mean busy agent-seconds per interval
     present: dict[str, np.ndarray]  # mean agents present per interval
+    #: per interval, whether the center is open (a closed one is outside every target: what it holds,
+    #: a backlog counted at the start, is the open hours' to answer)
+    open: np.ndarray | None = None
 
     @property
     def all_ok(self) -> bool:
         return all(v.all() for v in self.type_ok.values()) and all(v.all() for v in self.pool_ok.values())
 
     def share_ok(self, skip: frozenset[tuple[str, int]] = frozenset()) -> float:
-        """Share of the (contact type, interval) cells with contacts that meet their targets, the
-        cells in ``skip`` left out (a search's given-up intervals are outside its promise)."""
-        cells = [ok for name, row in self.type_ok.items() for i, (ok, n) in enumerate(zip(row, self.offered[name])) if n > 0 and (name, i) not in skip]
+        """Share of the (contact type, open interval) cells with contacts that meet their targets,
+        the cells in ``skip`` left out (a search's given-up intervals are outside its promise)."""
+        counted = self.open if self.open is not None else np.ones(len(next(iter(self.type_ok.values()))), bool)
+        cells = [
+            ok for name, row in self.type_ok.items() for i, (ok, n) in enumerate(zip(row, self.offered[name])) if n > 0 and counted[i] and (name, i) not in skip
+        ]
         return float(np.mean(cells)) if cells else 1.0
 
 
@@ -173,7 +179,7 @@ def evaluate(scenario: Scenario, reps: list[ReplicationStats], goals: Goals, con
         pool_ok[name] = np.array([limit is None or not np.isfinite(x) or x <= limit + 1e-9 for x in hi])
         busy[name] = pools["busy_area"][:, j].mean(0)
         present[name] = pools["staffed_area"][:, j].mean(0) / horizon.interval_s
-    return Evaluation(type_ok, failing, means, bounds, sl_se, occupancy, occupancy_hi, pool_ok, offered, answered, busy, present)
+    return Evaluation(type_ok, failing, means, bounds, sl_se, occupancy, occupancy_hi, pool_ok, offered, answered, busy, present, types["open"])
 
 
 #: Fresh days: replications numbered from here on were never seen by a staffing search, whose days

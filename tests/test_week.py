@@ -390,3 +390,22 @@ def test_behaviours_keep_the_books_over_closed_nights():
         assert engine.waiting == [0] * len(engine.queues)
         staffed = stats.pool_levels["staffed_area"].reshape(2, 2, 48).sum(0)  # both pools, per day
         assert staffed[:, 26:].sum() < 0.05 * staffed.sum(), "agents stayed far into the night"
+
+
+def test_targets_are_judged_on_open_intervals_only():
+    """A backlog is counted where the horizon starts, in a closed night: it fails its interval, but
+    no staffing can answer it there, so the share of cells meeting the targets (a staffing
+    promise's measure) leaves closed intervals out."""
+    from ccsim.evaluation import evaluate
+    from ccsim.goals import goals_of
+    from ccsim.runner import simulate
+
+    d = week(replications=3)
+    d["contact_types"]["email"]["initial_backlog"] = [30.0] * 20  # all older than their 8 hours
+    sc = scenario_from_dict(d)
+    ev = evaluate(sc, simulate(sc).replication_stats, goals_of(sc), 0.5)
+    assert ev.offered["email"][0] == 20 and not ev.type_ok["email"][0]
+    open_cells = [
+        ok for name, row in ev.type_ok.items() for i, ok in enumerate(row) if ev.offered[name][i] > 0 and sc.horizon.open_intervals[i]
+    ]
+    assert ev.share_ok() == pytest.approx(np.mean(open_cells))
