@@ -29,6 +29,19 @@ REFERENCE = {
 }
 
 
+def changed(doc: dict, **changes) -> dict:
+    """A deep copy of a scenario dict with values set by path, parts joined by ``__``:
+    ``changed(d, horizon__days=2)``."""
+    doc = copy.deepcopy(doc)
+    for path, value in changes.items():
+        node = doc
+        *parents, last = path.split("__")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return doc
+
+
 def assert_books_close(stats) -> None:
     """The invariants every day keeps, per replication, contact type and interval, whatever its
     behaviours: every offered contact is answered or abandoned, every offered contact came some

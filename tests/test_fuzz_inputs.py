@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REFERENCE, REPO, SCENARIOS
+from conftest import REFERENCE, REPO, SCENARIOS, changed
 
 SEED = 20260106
 IN_PROCESS_CASES = 150
@@ -300,14 +300,7 @@ REFERENCE_TEXT = _dump(REFERENCE)
 
 
 def _reference_with(**changes) -> str:
-    doc = copy.deepcopy(REFERENCE)
-    for dotted, value in changes.items():
-        node = doc
-        *parents, last = dotted.split("__")
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    return _dump(doc)
+    return _dump(changed(REFERENCE, **changes))
 
 
 def bounded_cases() -> list[Case]:

@@ -19,7 +19,7 @@ from ccsim import ScenarioError, scenario_from_dict, simulate
 from ccsim.model.behaviours import REGISTRY
 from ccsim.model.engine import Engine
 
-from conftest import assert_books_close
+from conftest import assert_books_close, changed
 
 MONDAY = "2026-12-07"
 OPEN = {"mon-fri": ["08:00", "20:00"], "sat": ["09:00", "14:00"], "sun": "closed"}
@@ -47,14 +47,7 @@ WEEK = {
 
 
 def week(**changes):
-    d = copy.deepcopy(WEEK)
-    for path, value in changes.items():
-        node = d
-        *parents, last = path.split("__")
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    return d
+    return changed(WEEK, **changes)
 
 
 def problems(d) -> list[str]:
