@@ -156,7 +156,7 @@ def _week_sections(res: StaffResult, xt: str) -> list[Section]:
     ]
     days = Section(
         "The week day by day",
-        f"<p>Service level per date of every plan, simulated on the same {res.evaluation_replications} fresh days with shrinkage and busyness (mean and 95% interval).</p>"
+        f"<p>Service level per date of every plan, simulated on the same {res.evaluation_replications} fresh days with everything the scenario has (shrinkage, busyness, backlogs carried over; mean and 95% interval).</p>"
         + table_html(["date", "plan", *(f"{t} service level" for t in sc.type_names)], day_rows),
     )
     return [Section("Weekly roster", body, tuple(figs)), days]
