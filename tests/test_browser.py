@@ -89,6 +89,12 @@ def reports(chromium, tmp_path_factory) -> dict:
     res = CliRunner().invoke(app, ["run", str(SCENARIOS / "bank_transfers.yaml"), "-r", "2", "--out", str(out)])
     assert res.exit_code == 0, res.output
     pages["run-behaviours"] = out / "report.html"
+    # a dated week with opening hours and its weekly rosters: charts over closed nights, the day-by-day tables
+    for name, args in (("run-week", ["run", "-r", "2"]), ("staff-week", ["staff", "--week", "--requirement", "erlang_a", "-r", "2"])):
+        out = root / name
+        res = CliRunner().invoke(app, [args[0], str(SCENARIOS / "retail_week.yaml"), *args[1:], "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        pages[name] = next(out.glob("*.html"))
     pages["broken"] = _broken_page(root / "broken.html")
     return {**open_pages(pages), **missing}
 
@@ -108,7 +114,7 @@ def _broken_page(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("command", COMMANDS + ["run-behaviours"])
+@pytest.mark.parametrize("command", COMMANDS + ["run-behaviours", "run-week", "staff-week"])
 def test_report_opens_without_errors_and_draws_every_chart(reports, command):
     seen = reports[command]
     if isinstance(seen, str):
