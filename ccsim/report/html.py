@@ -65,21 +65,38 @@ def band_traces(
     lower = [val(e.lo if e.lo is not None else e.mean) for e in estimates]
     mean = [None if e.mean is None else e.mean * scale for e in estimates]
     group = f"band-{name}"
-    return [
-        go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group),
-        go.Scatter(
-            x=x,
-            y=lower,
-            mode="lines",
-            line=dict(width=0),
-            fill="tonexty",
-            fillcolor=rgba(hex_colour, 0.18),
-            hoverinfo="skip",
-            showlegend=False,
-            legendgroup=group,
-        ),
-        go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line=dict(color=hex_colour, width=2, dash=dash), marker=dict(size=5), legendgroup=group),
-    ]
+    band = []
+    # one filled area per run of intervals with a value: a fill would bridge a gap (a closed night,
+    # an interval nobody called in) with a band no figure stands behind
+    for first, stop in _runs([u is not None and lo is not None for u, lo in zip(upper, lower)]):
+        band += [
+            go.Scatter(x=x[first:stop], y=upper[first:stop], mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group),
+            go.Scatter(
+                x=x[first:stop],
+                y=lower[first:stop],
+                mode="lines",
+                line=dict(width=0),
+                fill="tonexty",
+                fillcolor=rgba(hex_colour, 0.18),
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=group,
+            ),
+        ]
+    mean_line = go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line=dict(color=hex_colour, width=2, dash=dash), marker=dict(size=5), legendgroup=group)
+    return [*band, mean_line]
+
+
+def _runs(present: list[bool]) -> list[tuple[int, int]]:
+    """(first, stop) of each run of consecutive True values."""
+    runs, first = [], None
+    for i, here in enumerate([*present, False]):
+        if here and first is None:
+            first = i
+        elif not here and first is not None:
+            runs.append((first, i))
+            first = None
+    return runs
 
 
 def level_trace(x: list, y: float, name: str, hex_colour: str = "#444444", dash: str = "dot") -> go.Scatter:
