@@ -29,7 +29,6 @@ import csv
 import datetime as dt
 import io
 import itertools
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -37,7 +36,7 @@ import numpy as np
 
 from .clock import format_clock
 from .config import parse_clock
-from .shifts import RELAXATIONS, Pattern, ShiftRules, WeekRules, coverage_row, count_limits, open_patterns
+from .shifts import RELAXATIONS, Coverage, Pattern, ShiftRules, WeekRules, coverage_row, count_limits, open_patterns
 from .weekdays import by_date
 
 DAY_MINUTES = 1440
@@ -161,7 +160,7 @@ class RosterLine:
 
 
 @dataclass
-class WeekRoster:
+class WeekRoster(Coverage):
     """The optimiser's answer for one pool: its lines, what they put on duty and what is left uncovered."""
 
     pool: str
@@ -173,16 +172,6 @@ class WeekRoster:
     uncovered: list[dict]  # [{date, time, interval, short_by, rule, label, also}]
     status: str
     unused_lines: dict[str, int] = field(default_factory=dict)  # contract -> available lines the week does not need
-
-    def staffing(self) -> list[int]:
-        """Agents on duty per interval on the requirement's grid (coverage rounded, as ``ShiftPlan.staffing``)."""
-        return [int(math.floor(c + 0.5 + 1e-9)) for c in self.coverage]
-
-    def over(self) -> list[float]:
-        return [max(0.0, c - r) for c, r in zip(self.coverage, self.required)]
-
-    def under(self) -> list[float]:
-        return [max(0.0, r - c) for c, r in zip(self.coverage, self.required)]
 
     @property
     def paid_hours(self) -> float:

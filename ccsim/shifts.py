@@ -241,8 +241,28 @@ class Pattern:
         return (self.end_min - self.start_min - sum(m for _, m in self.breaks)) / 60.0
 
 
+class Coverage:
+    """Agents on duty (``coverage``, a break inside an interval counting in part) against the
+    ``required`` agents per interval: what a day's shift plan and a week's roster both answer."""
+
+    coverage: list[float]
+    required: list[int]
+
+    def staffing(self) -> list[int]:
+        """Agents on duty per interval (coverage rounded, as the engine rounds a roster)."""
+        return [int(math.floor(c + 0.5 + 1e-9)) for c in self.coverage]
+
+    def over(self) -> list[float]:
+        """Agents on duty above the requirement, per interval (0 where at or below it)."""
+        return [max(0.0, c - r) for c, r in zip(self.coverage, self.required)]
+
+    def under(self) -> list[float]:
+        """Agents on duty below the requirement, per interval (0 where at or above it)."""
+        return [max(0.0, r - c) for c, r in zip(self.coverage, self.required)]
+
+
 @dataclass
-class ShiftPlan:
+class ShiftPlan(Coverage):
     """The optimiser's answer for one pool: how many agents work each pattern, and what it covers."""
 
     pool: str
@@ -261,14 +281,6 @@ class ShiftPlan:
     def uncovered_intervals(self) -> list[str]:
         return [lab for lab, u in zip(self.labels, self.uncovered) if u > 1e-6]
 
-    def over(self) -> list[float]:
-        """Agents on duty above the requirement, per interval (0 where at or below it)."""
-        return [max(0.0, c - r) for c, r in zip(self.coverage, self.required)]
-
-    def under(self) -> list[float]:
-        """Agents on duty below the requirement, per interval (0 where at or above it)."""
-        return [max(0.0, r - c) for c, r in zip(self.coverage, self.required)]
-
     @property
     def agent_hours(self) -> float:
         """Agent-hours on duty (breaks out)."""
@@ -282,10 +294,6 @@ class ShiftPlan:
     def excess_agent_hours(self) -> float:
         """Agent-hours on duty above the requirement, summed over the intervals."""
         return sum(self.over()) * self.interval_minutes / 60.0
-
-    def staffing(self) -> list[int]:
-        """Agents on duty per interval (coverage rounded, as the engine rounds a roster)."""
-        return [int(math.floor(c + 0.5 + 1e-9)) for c in self.coverage]
 
     def roster(self) -> list[dict]:
         """The plan as ``agent_pools -> POOL -> shifts`` entries (start, end, count, breaks)."""

@@ -35,6 +35,23 @@ def rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def format_estimate(est, metric: str) -> str:
+    """A figure for an HTML table: its mean, and its 95% interval in small print (a share as a
+    percentage, seconds with their unit)."""
+    if est.mean is None:
+        return "n/a"
+    if metric in ("service_level", "abandon_rate", "occupancy"):
+        text = f"{est.mean:.1%}"
+        ci = f" ({est.lo:.1%} to {est.hi:.1%})" if est.lo is not None else ""
+    elif metric.endswith("seconds"):
+        text = f"{est.mean:.1f} s"
+        ci = f" ({est.lo:.1f} to {est.hi:.1f})" if est.lo is not None else ""
+    else:
+        text = f"{est.mean:,.1f}"
+        ci = f" ({est.lo:,.1f} to {est.hi:,.1f})" if est.lo is not None else ""
+    return text + f"<small>{ci}</small>"
+
+
 def band_traces(
     x: list,
     estimates: list[Estimate],

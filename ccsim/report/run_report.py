@@ -12,22 +12,7 @@ from ..evaluation import day_shares, readability_warnings
 from ..metrics import EstimateColumn
 from ..rankings import missed_intervals
 from ..results import SimulationResult
-from .html import Section, band_traces, colour, figure, render_page, rgba, table_html
-
-
-def _fmt(est, metric: str) -> str:
-    if est.mean is None:
-        return "n/a"
-    if metric in ("service_level", "abandon_rate", "occupancy"):
-        text = f"{est.mean:.1%}"
-        ci = f" ({est.lo:.1%} to {est.hi:.1%})" if est.lo is not None else ""
-    elif metric.endswith("seconds"):
-        text = f"{est.mean:.1f} s"
-        ci = f" ({est.lo:.1f} to {est.hi:.1f})" if est.lo is not None else ""
-    else:
-        text = f"{est.mean:,.1f}"
-        ci = f" ({est.lo:,.1f} to {est.hi:,.1f})" if est.lo is not None else ""
-    return text + f"<small>{ci}</small>"
+from .html import Section, band_traces, colour, figure, format_estimate, render_page, rgba, table_html
 
 
 def headline(result: SimulationResult) -> list[str]:
@@ -106,9 +91,9 @@ def build_run_report(result: SimulationResult) -> str:
         "wait_p90_seconds": "90% waited at most",
         "abandon_rate": "abandon rate",
     }
-    rows = [[html.escape(n)] + [_fmt(result.by_contact_type[n][m], m) for m in columns] for n in names]
+    rows = [[html.escape(n)] + [format_estimate(result.by_contact_type[n][m], m) for m in columns] for n in names]
     day_table = table_html(["contact type"] + list(columns.values()), rows)
-    pool_rows = [[html.escape(p), _fmt(result.by_pool[p]["agents"], "agents"), _fmt(result.by_pool[p]["occupancy"], "occupancy")] for p in sc.pool_names]
+    pool_rows = [[html.escape(p), format_estimate(result.by_pool[p]["agents"], "agents"), format_estimate(result.by_pool[p]["occupancy"], "occupancy")] for p in sc.pool_names]
     pool_table = table_html(["agent pool", "agents (mean)", "occupancy"], pool_rows)
     note = "<p>Each figure is the mean over replications; small print and shaded bands are 95% confidence intervals.</p>"
     sections = [
@@ -262,8 +247,8 @@ def _days_section(result: SimulationResult) -> list[Section]:
     rows = []
     for date, parts in result.by_date.items():
         types, pools = parts["by_contact_type"], parts["by_pool"]
-        cells = [_fmt(types[t][m], m) for t in sc.type_names for m in ("offered", "service_level", "abandon_rate")]
-        cells += [_fmt(pools[p][m], m) for p in sc.pool_names for m in ("agents", "occupancy")]
+        cells = [format_estimate(types[t][m], m) for t in sc.type_names for m in ("offered", "service_level", "abandon_rate")]
+        cells += [format_estimate(pools[p][m], m) for p in sc.pool_names for m in ("agents", "occupancy")]
         rows.append([f"{dt.date.fromisoformat(date):%a %Y-%m-%d}", *cells])
     note = "<p>Each date's figures from its own intervals; a pool's agents are its mean over the hours the center is open.</p>"
     return [Section("Day by day", note + table_html(header, rows))]
@@ -287,7 +272,7 @@ def _staffing_sections(result: SimulationResult, tag: str, xt: str) -> list[Sect
         lines.append(line + f"; one agent or more over in {sum(ps.status[i] == 'over' for i in counted)}.")
         for i in counted:
             label = x[i]
-            cells = [label, html.escape(ps.pool), _fmt(ps.scheduled[i], "agents"), _fmt(ps.present[i], "agents"), str(ps.needed_present[i])]
+            cells = [label, html.escape(ps.pool), format_estimate(ps.scheduled[i], "agents"), format_estimate(ps.present[i], "agents"), str(ps.needed_present[i])]
             if shrinking:
                 cells.append("" if ps.needed_scheduled is None else str(ps.needed_scheduled[i]))
             if ps.gap[i] is None:
@@ -337,13 +322,13 @@ def _behaviour_section(result: SimulationResult) -> Section | None:
 
     def cell(est, fmt: str) -> str:
         if fmt == "share":
-            return _fmt(est, "service_level")
+            return format_estimate(est, "service_level")
         if fmt == "seconds":
-            return _fmt(est, "callback_wait_seconds")
+            return format_estimate(est, "callback_wait_seconds")
         if fmt == "hours" and est.mean is not None:
             ci = f" ({est.lo / 3600:,.1f} to {est.hi / 3600:,.1f})" if est.lo is not None else ""
             return f"{est.mean / 3600:,.1f} h<small>{ci}</small>"
-        return _fmt(est, "count")
+        return format_estimate(est, "count")
 
     parts = []
     for first, rows in (("contact type", behaviour_rows(result)), ("agent pool", pool_behaviour_rows(result))):

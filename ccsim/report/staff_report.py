@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from ..staffing import StaffResult
-from .html import Section, band_traces, colour, figure, render_page, table_html
+from .html import Section, band_traces, colour, figure, format_estimate, render_page, table_html
 
 _DASH = {"own": "longdash", "erlang_c": "dot", "erlang_a": "dash", "simulated": None, "shifts": "dashdot"}
 
@@ -149,7 +149,7 @@ def _week_sections(res: StaffResult, xt: str) -> list[Section]:
         )
     sc = res.scenario
     day_rows = [
-        [date, res.plan_labels[plan], *(_pct(parts["by_contact_type"][t]["service_level"]) for t in sc.type_names)]
+        [date, res.plan_labels[plan], *(format_estimate(parts["by_contact_type"][t]["service_level"], "service_level") for t in sc.type_names)]
         for date in res.achieved["shifts"].by_date
         for plan, achieved in res.achieved.items()
         for parts in (achieved.by_date[date],)
@@ -161,6 +161,3 @@ def _week_sections(res: StaffResult, xt: str) -> list[Section]:
     )
     return [Section("Weekly roster", body, tuple(figs)), days]
 
-
-def _pct(e) -> str:
-    return "n/a" if e.mean is None else f"{e.mean:.1%} ({e.lo:.1%} to {e.hi:.1%})"
